@@ -1,0 +1,1 @@
+"""The `s3-ingest` command line: demo, sync and search."""

@@ -1,0 +1,115 @@
+"""`s3-ingest demo`: the whole product on the bundled sample, with nothing to set up.
+
+Starts a local S3 endpoint (moto's server on 127.0.0.1, a free port), uploads the sample corpus,
+ingests every partition through the real Dagster assets, prints the index counts and a search,
+and stops the endpoint. With --ui it then keeps the endpoint up and opens the Dagster UI on the
+same instance, so the demo's runs and materializations are there to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from dagster import DagsterInstance
+
+from s3_ingest.cli.runner import sync
+from s3_ingest.cli.sync_command import print_partition, print_summary
+from s3_ingest.core.index import SearchFilters, open_index
+from s3_ingest.core.sources import load_sources
+from s3_ingest.defs.resources.index import INDEX_ENV_VAR, IndexResource
+from s3_ingest.local_s3 import DEMO_KEY_ID, DEMO_SECRET, LocalS3, upload_tree
+from s3_ingest.sample import ARCHIVED_KEY, BUCKET, CORPUS_DIR, SOURCES_FILE
+
+DEMO_DIR = Path(".s3_ingest") / "demo"
+DEMO_QUERIES = ("retention policy", "invoice")
+
+
+def _demo_env(endpoint: str) -> dict[str, str]:
+    return {
+        "S3_INGEST_DEMO_ENDPOINT": endpoint,
+        "S3_INGEST_DEMO_ACCESS_KEY_ID": DEMO_KEY_ID,
+        "S3_INGEST_DEMO_SECRET_ACCESS_KEY": DEMO_SECRET,
+    }
+
+
+def _seed(s3: LocalS3) -> int:
+    client = s3.client()
+    count = upload_tree(client, BUCKET, CORPUS_DIR)
+    client.put_object(
+        Bucket=BUCKET,
+        Key=ARCHIVED_KEY,
+        Body=b"Audit notes from 2019, kept in cold storage.",
+        ContentType="text/plain",
+        StorageClass="GLACIER",
+    )
+    return count + 1
+
+
+def _print_index(index_url: str) -> None:
+    index = open_index(index_url)
+    try:
+        by_status = index.counts_by_status("sample")
+        click.echo(
+            f"\nindex {index_url}: {index.count('sample')} documents ("
+            + ", ".join(f"{status} {n}" for status, n in sorted(by_status.items()))
+            + ")"
+        )
+        for query in DEMO_QUERIES:
+            click.echo(f'\nsearch "{query}":')
+            for hit in index.search(query, SearchFilters(source="sample"), limit=3):
+                click.echo(f"  {hit.key}  ({hit.score:.2f})\n    {hit.snippet}")
+        users = index.search("notes", SearchFilters(tags={"user": "u-1"}), limit=3)
+        click.echo('\nsearch "notes" with tag user=u-1: ' + ", ".join(h.key for h in users))
+    finally:
+        index.close()
+
+
+def _open_ui(env: dict[str, str], port: int) -> None:
+    click.echo(f"\nDagster UI on http://127.0.0.1:{port} (Ctrl-C stops it and the S3 endpoint)")
+    command = [sys.executable, "-m", "dagster", "dev", "-m", "s3_ingest.definitions",
+               "-h", "127.0.0.1", "-p", str(port)]
+    try:
+        subprocess.run(command, env=os.environ | env, check=False)
+    except KeyboardInterrupt:
+        pass
+
+
+def run_demo(*, ui: bool, ui_port: int, run_config_base: dict[str, Any]) -> int:
+    if DEMO_DIR.exists():
+        shutil.rmtree(DEMO_DIR)  # every demo starts from an empty index
+    DEMO_DIR.mkdir(parents=True)
+    index_url = str(DEMO_DIR / "index.db")
+    with LocalS3() as s3:
+        click.echo(f"local S3 endpoint {s3.endpoint_url}: uploading the sample corpus")
+        click.echo(f"uploaded {_seed(s3)} objects to s3://{BUCKET}/")
+        env = _demo_env(s3.endpoint_url) | {"S3_INGEST_SOURCES": str(SOURCES_FILE.resolve()),
+                                             INDEX_ENV_VAR: str(Path(index_url).resolve())}
+        os.environ.update(env)
+        if ui:
+            home = (DEMO_DIR / "dagster_home").resolve()
+            home.mkdir()
+            (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+            env["DAGSTER_HOME"] = os.environ["DAGSTER_HOME"] = str(home)
+            instance = DagsterInstance.get()
+        else:
+            instance = DagsterInstance.ephemeral()
+        runs = sync(
+            load_sources(SOURCES_FILE),
+            index=IndexResource(url=index_url),
+            instance=instance,
+            run_config_base=run_config_base,
+            on_partition=print_partition,
+        )
+        print_summary(runs)
+        _print_index(index_url)
+        ok = bool(runs) and all(r.success for r in runs)
+        if ui:
+            _open_ui(env, ui_port)
+    click.echo("\nlocal S3 endpoint stopped")
+    return 0 if ok else 1

@@ -1,0 +1,142 @@
+"""`s3-ingest`: demo, sync and search from a terminal.
+
+Exit codes: 0 success; 1 a run failed (a partition, or a source that could not be read);
+2 bad usage or a bad sources file.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from s3_ingest.core.index import SearchFilters, open_index
+from s3_ingest.core.sources import SourcesFileError, load_sources
+
+EXIT_OK, EXIT_RUN_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def _quiet_run_config(verbose: bool) -> dict:
+    level = "DEBUG" if verbose else "ERROR"
+    return {"loggers": {"console": {"config": {"log_level": level}}}}
+
+
+def _setup_logging(verbose: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("  … %(message)s"))
+    progress = logging.getLogger("s3_ingest.progress")
+    progress.addHandler(handler)
+    progress.setLevel(logging.INFO)
+    progress.propagate = False
+    if not verbose:
+        for name in ("dagster", "botocore", "urllib3", "werkzeug"):
+            logging.getLogger(name).setLevel(logging.ERROR)
+
+
+@click.group()
+@click.version_option(package_name="s3_ingest")
+def cli() -> None:
+    """Keep a searchable index of S3 documents, through Dagster."""
+
+
+@cli.command()
+@click.option("--source", "source_name", help="Only this source.")
+@click.option("--prefix", help="Only this prefix partition (e.g. reports/ or (root)).")
+@click.option("--full", is_flag=True, help="Re-fetch and re-extract every object.")
+@click.option("--force-delete", is_flag=True, help="Apply deletions past the delete guard.")
+@click.option("--sources", "sources_path", type=click.Path(dir_okay=False), help="Sources file.")
+@click.option("--index", "index_url", help="Index URL or path (default $S3_INGEST_INDEX_URL).")
+@click.option("-v", "--verbose", is_flag=True, help="Show Dagster's own event log.")
+def sync(source_name, prefix, full, force_delete, sources_path, index_url, verbose) -> None:
+    """Run the ingest assets in-process for the configured sources and print a summary."""
+    from s3_ingest.cli.sync_command import run_sync
+
+    _setup_logging(verbose)
+    try:
+        sources = load_sources(sources_path)
+    except SourcesFileError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    if source_name:
+        sources = [s for s in sources if s.name == source_name]
+        if not sources:
+            click.echo(f"error: no source named {source_name!r} in the sources file", err=True)
+            sys.exit(EXIT_USAGE)
+    config = {"full": full, "force_delete": force_delete}
+    ok = run_sync(sources, index_url=index_url, prefix=prefix, config=config,
+                  run_config_base=_quiet_run_config(verbose))
+    sys.exit(EXIT_OK if ok else EXIT_RUN_FAILED)
+
+
+@cli.command()
+@click.argument("query")
+@click.option("--source", help="Only documents of this source.")
+@click.option("--prefix", "key_prefix", help="Only keys starting with this.")
+@click.option("--tag", "tags", multiple=True, help="k=v; repeat to require several.")
+@click.option("--content-type", help="Only this content type, e.g. application/pdf.")
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 1000))
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per hit.")
+@click.option("--index", "index_url", help="Index URL or path (default $S3_INGEST_INDEX_URL).")
+def search(query, source, key_prefix, tags, content_type, limit, as_json, index_url) -> None:
+    """Ranked full-text search over the index, with snippets."""
+    from s3_ingest.cli.settings import resolve_index_url
+    from s3_ingest.core.index import sqlite_path
+
+    parsed = {}
+    for tag in tags:
+        key, sep, value = tag.partition("=")
+        if not sep or not key:
+            click.echo(f"error: --tag {tag!r} must look like key=value", err=True)
+            sys.exit(EXIT_USAGE)
+        parsed[key] = value
+    url = resolve_index_url(index_url)
+    path = sqlite_path(url)
+    if path is not None and not Path(path).exists():
+        click.echo(f"error: no index at {url}; run `s3-ingest sync` (or `demo`) first", err=True)
+        sys.exit(EXIT_USAGE)
+    index = open_index(url)
+    try:
+        hits = index.search(
+            query,
+            SearchFilters(source=source, key_prefix=key_prefix, tags=parsed,
+                          content_type=content_type),
+            limit=limit,
+        )
+    finally:
+        index.close()
+    for rank, hit in enumerate(hits, 1):
+        if as_json:
+            click.echo(json.dumps({
+                "rank": rank, "source": hit.source, "bucket": hit.bucket, "key": hit.key,
+                "title": hit.title, "score": round(hit.score, 4), "snippet": hit.snippet,
+                "content_type": hit.content_type, "tags": hit.tags, "size": hit.size,
+                "last_modified": hit.last_modified.isoformat(),
+            }, ensure_ascii=False))
+        else:
+            click.echo(f"{rank:>2}. {hit.source}:{hit.key}  ({hit.score:.2f})")
+            click.echo(f"    {hit.snippet}")
+    if not hits and not as_json:
+        click.echo("no matches", err=True)
+
+
+@cli.command()
+@click.option("--ui", is_flag=True, help="Then open the Dagster UI on the demo data (Ctrl-C stops).")
+@click.option("--port", default=3000, show_default=True, help="Dagster UI port, with --ui.")
+@click.option("-v", "--verbose", is_flag=True, help="Show Dagster's own event log.")
+def demo(ui, port, verbose) -> None:
+    """Start a local S3 endpoint with the bundled sample, ingest it through Dagster, search it."""
+    from s3_ingest.cli.demo_command import run_demo
+
+    _setup_logging(verbose)
+    sys.exit(run_demo(ui=ui, ui_port=port, run_config_base=_quiet_run_config(verbose)))
+
+
+def main() -> None:
+    cli(prog_name="s3-ingest")
+
+
+if __name__ == "__main__":
+    main()

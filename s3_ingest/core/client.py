@@ -1,0 +1,71 @@
+"""Build a boto3 S3 client for a source: credentials, endpoint, addressing and retries.
+
+Retries are botocore's own (the `standard` mode retries SlowDown, InternalError, RequestTimeout,
+503s, connection resets and read timeouts with exponential backoff and jitter), so nothing here
+re-implements them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+from botocore import UNSIGNED
+from botocore.config import Config
+
+
+@dataclass(frozen=True)
+class ClientSettings:
+    endpoint_url: str | None = None
+    region_name: str | None = None
+    path_style: bool = False
+    access_key_id: str | None = None
+    secret_access_key: str | None = None
+    session_token: str | None = None
+    profile_name: str | None = None
+    anonymous: bool = False
+    max_attempts: int = 8
+    retry_mode: str = "standard"
+    max_pool_connections: int = 64
+    connect_timeout: float = 10.0
+    read_timeout: float = 60.0
+
+    def __repr__(self) -> str:
+        # Never let a secret reach a log line or a traceback through repr().
+        return (
+            f"ClientSettings(endpoint_url={self.endpoint_url!r}, region_name={self.region_name!r}, "
+            f"path_style={self.path_style}, credentials={self.credentials_kind})"
+        )
+
+    @property
+    def credentials_kind(self) -> str:
+        if self.anonymous:
+            return "anonymous"
+        if self.access_key_id:
+            return "access keys"
+        if self.profile_name:
+            return f"profile {self.profile_name}"
+        return "default chain"
+
+
+def make_client(settings: ClientSettings) -> Any:
+    """A thread-safe S3 client (boto3 clients may be shared between threads)."""
+    session = boto3.session.Session(profile_name=settings.profile_name)
+    config = Config(
+        retries={"max_attempts": settings.max_attempts, "mode": settings.retry_mode},
+        s3={"addressing_style": "path" if settings.path_style else "auto"},
+        max_pool_connections=settings.max_pool_connections,
+        connect_timeout=settings.connect_timeout,
+        read_timeout=settings.read_timeout,
+        signature_version=UNSIGNED if settings.anonymous else None,
+    )
+    return session.client(
+        "s3",
+        endpoint_url=settings.endpoint_url,
+        region_name=settings.region_name,
+        aws_access_key_id=None if settings.anonymous else settings.access_key_id,
+        aws_secret_access_key=None if settings.anonymous else settings.secret_access_key,
+        aws_session_token=None if settings.anonymous else settings.session_token,
+        config=config,
+    )

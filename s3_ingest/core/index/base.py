@@ -1,0 +1,90 @@
+"""The interface every index backend implements, and the small values it trades in."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from s3_ingest.core.documents import Document
+
+
+@dataclass(frozen=True, slots=True)
+class ManifestEntry:
+    """What the index knows of one indexed object: enough to tell whether it changed."""
+
+    key: str
+    etag: str
+    size: int
+    last_modified: datetime
+    version_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SearchFilters:
+    source: str | None = None
+    key_prefix: str | None = None
+    partition: str | None = None
+    tags: Mapping[str, str] = field(default_factory=dict)
+    content_type: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    source: str
+    bucket: str
+    key: str
+    title: str | None
+    score: float
+    snippet: str
+    content_type: str | None
+    tags: dict[str, str]
+    size: int
+    last_modified: datetime
+
+
+class DocumentIndex(ABC):
+    """A document store with full-text search, keyed by (source, key).
+
+    Writes are transactional: a batch lands whole or not at all, so a crash mid-run never leaves
+    half a batch behind.
+    """
+
+    @abstractmethod
+    def upsert(self, documents: Iterable[Document]) -> int:
+        """Insert or replace documents in one transaction; returns how many were written."""
+
+    @abstractmethod
+    def delete(self, source: str, keys: Iterable[str]) -> int:
+        """Delete documents by key in one transaction; returns how many were removed."""
+
+    @abstractmethod
+    def delete_source(self, source: str, partition: str | None = None) -> int:
+        """Delete every document of a source (or of one of its partitions)."""
+
+    @abstractmethod
+    def manifest(self, source: str, partition: str | None = None) -> dict[str, ManifestEntry]:
+        """key -> ManifestEntry for a source, or one partition of it."""
+
+    @abstractmethod
+    def count(self, source: str | None = None, partition: str | None = None) -> int:
+        """How many documents the index holds, overall or for a source/partition."""
+
+    @abstractmethod
+    def counts_by_status(self, source: str | None = None) -> dict[str, int]:
+        """status -> count, overall or for a source."""
+
+    @abstractmethod
+    def get(self, source: str, key: str) -> Document | None:
+        """One document, or None."""
+
+    @abstractmethod
+    def search(
+        self, query: str, filters: SearchFilters | None = None, limit: int = 10
+    ) -> list[SearchHit]:
+        """Ranked full-text hits (best first) with highlighted snippets."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release connections."""

@@ -1,0 +1,331 @@
+"""The sources file: which buckets to ingest, how to reach them, and what to select.
+
+A YAML file lists one or more sources. It is validated in full when the code location loads, and
+a bad file fails with one message that names the source and the field, never with a traceback
+alone. Secrets are never written in the file: credentials name environment variables.
+
+Example::
+
+    sources:
+      - name: handbook
+        bucket: acme-docs
+        prefix: handbook/
+        endpoint: http://127.0.0.1:9000      # MinIO, R2, Spaces, Ceph; omit for AWS
+        region: us-east-1                    # `auto` for R2
+        path_style: true
+        credentials:
+          access_key_id_env: MINIO_ACCESS_KEY
+          secret_access_key_env: MINIO_SECRET_KEY
+        extensions: [md, .pdf]
+        exclude: ["drafts/**"]
+        max_file_size: 20MB
+        tags: {team: docs}
+        tag_regex: "users/(?P<user>[^/]+)/"
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+DEFAULT_SOURCES_PATH = "sources.yaml"
+SOURCES_ENV_VAR = "S3_INGEST_SOURCES"
+DEFAULT_DOCUMENT_LIMIT = 10_000
+DEFAULT_MAX_FILE_SIZE = 50 * 1024 * 1024
+MAX_TAG_REGEX_LENGTH = 200
+
+_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,62}$")
+_ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_SIZE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]?i?B?)?\s*$", re.IGNORECASE)
+_INTERPOLATION_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+
+class SourcesFileError(ValueError):
+    """The sources file cannot be used; the message names the file, the source and the field."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Credentials(_Strict):
+    """How to authenticate. Values are names of environment variables, never the secrets."""
+
+    access_key_id_env: str | None = None
+    secret_access_key_env: str | None = None
+    session_token_env: str | None = None
+    profile: str | None = None
+    anonymous: bool = False
+
+    @field_validator("access_key_id_env", "secret_access_key_env", "session_token_env")
+    @classmethod
+    def _env_name(cls, value: str | None) -> str | None:
+        if value is not None and not _ENV_NAME_RE.match(value):
+            raise ValueError(
+                "must be the NAME of an environment variable (letters, digits, underscores), "
+                "not the secret itself"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _one_method(self) -> Credentials:
+        keys = self.access_key_id_env or self.secret_access_key_env
+        if keys and not (self.access_key_id_env and self.secret_access_key_env):
+            raise ValueError("access_key_id_env and secret_access_key_env go together")
+        if self.session_token_env and not keys:
+            raise ValueError("session_token_env needs access_key_id_env and secret_access_key_env")
+        chosen = [bool(keys), bool(self.profile), self.anonymous]
+        if sum(chosen) > 1:
+            raise ValueError("choose one of: access keys, profile, anonymous")
+        return self
+
+    @property
+    def method(self) -> Literal["keys", "profile", "anonymous", "default_chain"]:
+        if self.access_key_id_env:
+            return "keys"
+        if self.profile:
+            return "profile"
+        if self.anonymous:
+            return "anonymous"
+        return "default_chain"
+
+
+class Source(_Strict):
+    """One bucket (and optional prefix) to ingest."""
+
+    name: str
+    bucket: str
+    prefix: str = ""
+    endpoint: str | None = None
+    region: str | None = None
+    use_ssl: bool | None = None
+    path_style: bool = False
+    credentials: Credentials = Field(default_factory=Credentials)
+    extensions: list[str] = Field(default_factory=list)
+    include: list[str] = Field(default_factory=list)
+    exclude: list[str] = Field(default_factory=list)
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    document_limit: int | None = DEFAULT_DOCUMENT_LIMIT
+    tags: dict[str, str] = Field(default_factory=dict)
+    tag_regex: str | None = None
+    fetch_concurrency: int = Field(default=32, ge=1, le=256)
+    sync_interval_seconds: int = Field(default=300, ge=5)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not _NAME_RE.match(value):
+            raise ValueError(
+                "must start with a letter and hold only letters, digits and underscores "
+                "(it names Dagster assets and partitions)"
+            )
+        return value
+
+    @field_validator("bucket")
+    @classmethod
+    def _bucket(cls, value: str) -> str:
+        if not value or "/" in value or value != value.strip():
+            raise ValueError("must be a bare bucket name (no slashes, no s3:// scheme)")
+        return value
+
+    @field_validator("prefix")
+    @classmethod
+    def _prefix(cls, value: str) -> str:
+        return value.lstrip("/") if value.startswith("/") and not value.startswith("//") else value
+
+    @field_validator("extensions")
+    @classmethod
+    def _extensions(cls, values: list[str]) -> list[str]:
+        cleaned = []
+        for value in values:
+            ext = value.strip().lower().lstrip(".")
+            if not ext or "/" in ext:
+                raise ValueError(f"{value!r} is not a file extension")
+            cleaned.append("." + ext)
+        return cleaned
+
+    @field_validator("max_file_size", mode="before")
+    @classmethod
+    def _size(cls, value: Any) -> int:
+        return parse_size(value)
+
+    @field_validator("document_limit", mode="before")
+    @classmethod
+    def _limit(cls, value: Any) -> int | None:
+        if value in (None, "unlimited", "none", 0):
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ValueError("must be a positive whole number, or `unlimited`")
+        return value
+
+    @field_validator("tags", mode="before")
+    @classmethod
+    def _tags(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {str(k): str(v) for k, v in value.items()}
+        return value
+
+    @field_validator("tag_regex")
+    @classmethod
+    def _tag_regex(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if len(value) >= MAX_TAG_REGEX_LENGTH:
+            raise ValueError(f"must be under {MAX_TAG_REGEX_LENGTH} characters")
+        try:
+            compiled = re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"does not compile: {exc}") from None
+        if not compiled.groupindex:
+            raise ValueError("needs at least one named group, like (?P<user>[^/]+)")
+        return value
+
+    @field_validator("endpoint")
+    @classmethod
+    def _endpoint(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = value.strip().rstrip("/")
+        if not value:
+            return None
+        if "://" in value and not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL, or a bare host[:port]")
+        return value
+
+    @model_validator(mode="after")
+    def _endpoint_ssl(self) -> Source:
+        if self.endpoint and self.use_ssl is not None and "://" in self.endpoint:
+            if self.endpoint.startswith("http://") == self.use_ssl:
+                raise ValueError(
+                    f"endpoint {self.endpoint} contradicts use_ssl={self.use_ssl}; "
+                    "drop use_ssl or the scheme"
+                )
+        return self
+
+    @property
+    def endpoint_url(self) -> str | None:
+        """The endpoint with a scheme: a bare host takes https unless use_ssl is false."""
+        if not self.endpoint or "://" in self.endpoint:
+            return self.endpoint
+        scheme = "http" if self.use_ssl is False else "https"
+        return f"{scheme}://{self.endpoint}"
+
+
+class SourcesFile(_Strict):
+    sources: list[Source]
+
+
+def parse_size(value: Any) -> int:
+    """`1048576`, `"20MB"`, `"1.5 GiB"` -> bytes."""
+    if isinstance(value, bool):
+        raise ValueError("must be a size like 20MB or a number of bytes")
+    if isinstance(value, int):
+        if value <= 0:
+            raise ValueError("must be positive")
+        return value
+    if isinstance(value, str):
+        match = _SIZE_RE.match(value)
+        if match:
+            number, unit = float(match.group(1)), (match.group(2) or "").upper()
+            base = 1024 if "I" in unit else 1000
+            scale = base ** "BKMGT".index(unit[0]) if unit and unit[0] != "B" else 1
+            size = int(number * scale)
+            if size > 0:
+                return size
+    raise ValueError(f"{value!r} is not a size; use bytes or a unit, like 20MB or 1GiB")
+
+
+def _interpolate(value: Any, path: str) -> Any:
+    """Expand ${VAR} and ${VAR:-default} in strings, so endpoints can differ per machine.
+
+    Credentials are not interpolated: they stay references, resolved only when a client is made.
+    """
+    if isinstance(value, dict):
+        return {
+            k: v if k == "credentials" else _interpolate(v, f"{path}.{k}") for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_interpolate(v, f"{path}[{i}]") for i, v in enumerate(value)]
+    if isinstance(value, str):
+
+        def replace(match: re.Match[str]) -> str:
+            name, default = match.group(1), match.group(2)
+            if name in os.environ:
+                return os.environ[name]
+            if default is not None:
+                return default
+            raise SourcesFileError(f"{path}: environment variable {name} is not set")
+
+        return _INTERPOLATION_RE.sub(replace, value)
+    return value
+
+
+def _describe(error: dict[str, Any], raw: Any) -> str:
+    loc = list(error.get("loc", ()))
+    where = "sources file"
+    if len(loc) >= 2 and loc[0] == "sources" and isinstance(loc[1], int):
+        index = loc[1]
+        name = None
+        if isinstance(raw, dict) and isinstance(raw.get("sources"), list):
+            entries = raw["sources"]
+            if index < len(entries) and isinstance(entries[index], dict):
+                name = entries[index].get("name")
+        where = f"source {name!r}" if name else f"source #{index + 1}"
+        loc = loc[2:]
+    field = ".".join(str(part) for part in loc) or None
+    message = error.get("msg", "invalid").removeprefix("Value error, ")
+    if error.get("type") == "extra_forbidden":
+        message = "unknown field"
+    elif error.get("type") == "missing":
+        message = "is required"
+    return f"{where}: field {field!r}: {message}" if field else f"{where}: {message}"
+
+
+def parse_sources(text: str, origin: str = "<string>") -> list[Source]:
+    """Parse and validate the YAML text of a sources file."""
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise SourcesFileError(f"{origin}: not valid YAML: {exc}") from None
+    if raw is None or (isinstance(raw, dict) and raw.get("sources") in (None, [])):
+        raise SourcesFileError(f"{origin}: lists no sources; add a `sources:` list")
+    if not isinstance(raw, dict):
+        raise SourcesFileError(f"{origin}: must be a mapping with a `sources:` list")
+    raw = _interpolate(raw, "sources file")
+    try:
+        sources = SourcesFile.model_validate(raw).sources
+    except ValidationError as exc:
+        errors = exc.errors()
+        first = _describe(errors[0], raw)
+        more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
+        raise SourcesFileError(f"{origin}: {first}{more}") from None
+    seen: set[str] = set()
+    for source in sources:
+        if source.name in seen:
+            raise SourcesFileError(
+                f"{origin}: source {source.name!r}: field 'name': another source has this name"
+            )
+        seen.add(source.name)
+    return sources
+
+
+def sources_path() -> Path:
+    return Path(os.environ.get(SOURCES_ENV_VAR) or DEFAULT_SOURCES_PATH)
+
+
+def load_sources(path: str | Path | None = None) -> list[Source]:
+    """Read the sources file at `path`, or $S3_INGEST_SOURCES, or ./sources.yaml."""
+    path = Path(path) if path else sources_path()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SourcesFileError(
+            f"{path}: no sources file here; set {SOURCES_ENV_VAR} to its path "
+            f"(see sources.example.yaml)"
+        ) from None
+    return parse_sources(text, origin=str(path))

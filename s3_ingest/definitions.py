@@ -1,0 +1,28 @@
+"""The code location: everything Dagster loads, built from the sources file.
+
+A bad sources file fails the load with one message naming the source and the field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from dagster import Definitions
+
+from s3_ingest.core.sources import Source, load_sources
+from s3_ingest.defs.ingest.assets import build_documents_asset
+from s3_ingest.defs.resources.index import index_resource
+from s3_ingest.defs.resources.s3 import s3_resource_for, s3_resource_key
+
+
+def build_definitions(sources: Sequence[Source]) -> Definitions:
+    return Definitions(
+        assets=[build_documents_asset(source) for source in sources],
+        resources={
+            "index": index_resource(),
+            **{s3_resource_key(source): s3_resource_for(source) for source in sources},
+        },
+    )
+
+
+defs = build_definitions(load_sources())

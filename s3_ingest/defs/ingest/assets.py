@@ -1,0 +1,111 @@
+"""One documents asset per source, partitioned by prefix.
+Each partition's materialization runs the core's stages (list, select, diff, fetch, extract,
+index) as one streaming step: splitting them into assets would push every object body through
+an IO manager between steps, for nothing a user needs to see.
+"""
+
+
+import logging
+
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetsDefinition,
+    Backoff,
+    Failure,
+    Jitter,
+    MaterializeResult,
+    RetryPolicy,
+    asset,
+)
+
+from s3_ingest.core.errors import SourceError
+from s3_ingest.core.ingest import DeleteGuardError, IngestOptions, IngestReport, ingest_partition
+from s3_ingest.core.sources import Source
+from s3_ingest.defs.ingest.config import IngestConfig
+from s3_ingest.defs.ingest.metadata import report_metadata
+from s3_ingest.defs.ingest.partitions import prefix_partitions
+from s3_ingest.defs.resources.s3 import s3_resource_key
+
+# Faults worth another try: throttling and timeouts that outlasted botocore's own retries.
+# Wrong credentials, a missing bucket or a denied listing are not: they fail at once.
+NOT_RETRYABLE_STATUSES = {301, 400, 401, 403, 404}
+progress_log = logging.getLogger("s3_ingest.progress")
+
+
+def documents_asset_key(source: Source) -> AssetKey:
+    return AssetKey([source.name, "documents"])
+
+
+def _progress_logger(context: AssetExecutionContext):
+    def log(report: IngestReport) -> None:
+        message = (
+            f"{report.source} {report.partition}: listed {report.listed}, unchanged "
+            f"{report.unchanged}, fetched {report.fetched}, written {report.written}, "
+            f"failed {len(report.failed)}"
+        )
+        context.log.info(message)
+        # The command line shows progress from this logger (Dagster's own log is quieter there).
+        progress_log.info(message)
+
+    return log
+
+
+def build_documents_asset(source: Source) -> AssetsDefinition:
+    s3_key = s3_resource_key(source)
+
+    @asset(
+        key=documents_asset_key(source),
+        group_name=source.name,
+        partitions_def=prefix_partitions(source),
+        required_resource_keys={s3_key, "index"},
+        kinds={"s3", "python"},
+        description=(
+            f"Documents of s3://{source.bucket}/{source.prefix} in the search index, one "
+            "partition per top-level prefix."
+        ),
+        retry_policy=RetryPolicy(
+            max_retries=2, delay=5, backoff=Backoff.EXPONENTIAL, jitter=Jitter.PLUS_MINUS
+        ),
+        tags={"s3_ingest/source": source.name},
+    )
+    def documents(context: AssetExecutionContext, config: IngestConfig) -> MaterializeResult:
+        partition = context.partition_key
+        # S3Resource hands the op its client itself (IAttachDifferentObjectToOpContext).
+        client = getattr(context.resources, s3_key)
+        index = context.resources.index.open()
+        options = IngestOptions(
+            full=config.full,
+            batch_size=config.batch_size,
+            concurrency=source.fetch_concurrency,
+            max_delete_share=config.max_delete_share,
+            force_delete=config.force_delete,
+        )
+        try:
+            report = ingest_partition(
+                client, source, partition, index, options, progress=_progress_logger(context)
+            )
+        except SourceError as exc:
+            raise Failure(
+                description=str(exc),
+                allow_retries=exc.status not in NOT_RETRYABLE_STATUSES,
+            ) from None
+        except DeleteGuardError as exc:
+            raise Failure(description=str(exc), allow_retries=False) from None
+        total = index.count(source.name, partition)
+        metadata = report_metadata(report, total)
+        if report.failed and report.failed_share > config.max_failed_share:
+            raise Failure(
+                description=(
+                    f"{len(report.failed)} of {report.attempted} objects failed "
+                    f"({report.failed_share:.0%}, more than {config.max_failed_share:.0%}); the "
+                    "others were indexed. See failed_objects."
+                ),
+                metadata=metadata,
+                allow_retries=False,
+            )
+        for key, reason in report.failed[:20]:
+            context.log.warning(f"failed: {key}: {reason}")
+        return MaterializeResult(metadata=metadata)
+
+    return documents

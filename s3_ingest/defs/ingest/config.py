@@ -1,0 +1,20 @@
+"""Run configuration of an ingest, settable from the launchpad, a backfill or the command line."""
+
+from __future__ import annotations
+
+from dagster import Config
+from pydantic import Field
+
+
+class IngestConfig(Config):
+    full: bool = Field(default=False, description="Re-fetch and re-extract every object.")
+    force_delete: bool = Field(
+        default=False, description="Apply deletions even past the delete guard's share."
+    )
+    max_delete_share: float = Field(
+        default=0.5, description="Largest share of a partition one run may delete."
+    )
+    max_failed_share: float = Field(
+        default=0.1, description="The run fails when more than this share of objects failed."
+    )
+    batch_size: int = Field(default=200, description="Documents per index transaction.")

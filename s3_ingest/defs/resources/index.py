@@ -1,0 +1,40 @@
+"""The document index as a Dagster resource: an embedded SQLite file unless configured otherwise."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from dagster import ConfigurableResource, EnvVar, InitResourceContext
+from pydantic import Field, PrivateAttr
+
+from s3_ingest.core.index import DocumentIndex, open_index
+
+INDEX_ENV_VAR = "S3_INGEST_INDEX_URL"
+DEFAULT_INDEX_URL = ".s3_ingest/index.db"
+
+
+class IndexResource(ConfigurableResource):
+    url: str = Field(
+        default=DEFAULT_INDEX_URL,
+        description="sqlite:///path/to/index.db or a bare file path (created on first use).",
+    )
+
+    _index: Any = PrivateAttr(default=None)
+
+    def open(self) -> DocumentIndex:
+        if self._index is None:
+            self._index = open_index(self.url)
+        return self._index
+
+    def teardown_after_execution(self, context: InitResourceContext) -> None:
+        if self._index is not None:
+            self._index.close()
+            self._index = None
+
+
+def index_resource() -> IndexResource:
+    """$S3_INGEST_INDEX_URL when set (as an EnvVar: a database URL may carry a password)."""
+    if os.environ.get(INDEX_ENV_VAR):
+        return IndexResource(url=EnvVar(INDEX_ENV_VAR))
+    return IndexResource()
