@@ -114,6 +114,7 @@ class Source(_Strict):
     tags: dict[str, str] = Field(default_factory=dict)
     tag_regex: str | None = None
     fetch_concurrency: int = Field(default=32, ge=1, le=256)
+    max_attempts: int = Field(default=8, ge=1, le=50)
     sync_interval_seconds: int = Field(default=300, ge=5)
 
     @field_validator("name")

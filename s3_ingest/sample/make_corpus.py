@@ -60,7 +60,9 @@ def pdf_bytes(pages: list[list[str]], title: str) -> bytes:
 
 
 def _page_content(lines: list[str]) -> bytes:
-    ops = [b"BT", b"/F1 16 Tf", b"18 TL", b"72 740 Td", b"(%s) Tj" % _pdf_string(lines[0]), b"/F1 11 Tf", b"15 TL", b"T*"]
+    # Heading in 16pt, then the body in 11pt, one line per T* (next line).
+    ops = [b"BT", b"/F1 16 Tf", b"18 TL", b"72 740 Td", b"(%s) Tj" % _pdf_string(lines[0])]
+    ops += [b"/F1 11 Tf", b"15 TL", b"T*"]
     for line in lines[1:]:
         ops += [b"T*", b"(%s) Tj" % _pdf_string(line)]
     ops.append(b"ET")
@@ -77,12 +79,18 @@ def png_bytes(width: int = 16, height: int = 16) -> bytes:
     def chunk(kind: bytes, body: bytes) -> bytes:
         return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
 
-    rows = b"".join(
-        b"\x00" + b"".join(b"\x1f\x4e\x79" if (x + y) % 8 < 4 else b"\xf2\xa9\x00" for x in range(width))
+    blue, amber = b"\x1f\x4e\x79", b"\xf2\xa9\x00"
+    rows = b"".join(  # each scanline starts with filter type 0
+        b"\x00" + b"".join(blue if (x + y) % 8 < 4 else amber for x in range(width))
         for y in range(height)
     )
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows, 9)) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows, 9))
+        + chunk(b"IEND", b"")
+    )
 
 
 def handbook_docx() -> bytes:
@@ -95,7 +103,9 @@ def handbook_docx() -> bytes:
     props.revision = 4
 
     document.add_heading("Kestrel Freight Employee Handbook", level=0)
-    document.add_paragraph("Version 4, effective 1 October 2024. Owner: People Operations (people@kestrel-freight.example).")
+    document.add_paragraph(
+        "Version 4, effective 1 October 2024. Owner: People Operations (people@kestrel-freight.example)."
+    )
     document.add_heading("Working hours", level=1)
     document.add_paragraph(
         "Core hours are 10:00 to 15:00 local time. Dispatch and warehouse teams follow the shift "
@@ -115,7 +125,8 @@ def handbook_docx() -> bytes:
     table.style = "Table Grid"
     table.rows[0].cells[0].text = "Category"
     table.rows[0].cells[1].text = "Limit per day"
-    for category, limit in [("Hotel (domestic)", "EUR 140"), ("Meals", "EUR 45"), ("Ground transport", "EUR 60")]:
+    limits = [("Hotel (domestic)", "EUR 140"), ("Meals", "EUR 45"), ("Ground transport", "EUR 60")]
+    for category, limit in limits:
         cells = table.add_row().cells
         cells[0].text, cells[1].text = category, limit
     document.add_heading("Confidentiality", level=1)
@@ -132,9 +143,10 @@ def handbook_docx() -> bytes:
 def _with_fixed_zip_times(data: bytes) -> bytes:
     """python-docx stamps members with the current time; rewrite them with a fixed one."""
     out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
         for member in source.infolist():
-            target.writestr(zipfile.ZipInfo(member.filename, _ZIP_TIME), source.read(member), zipfile.ZIP_DEFLATED)
+            info = zipfile.ZipInfo(member.filename, _ZIP_TIME)
+            target.writestr(info, source.read(member), zipfile.ZIP_DEFLATED)
     return out.getvalue()
 
 

@@ -13,7 +13,7 @@ from .result import Extraction, failed, metadata_only
 from .tabular import extract_csv, extract_json
 from .text import BinaryContent
 
-Extractor = Callable[[bytes, str, "str | None", int], Extraction]
+Extractor = Callable[[bytes, str, str | None, int], Extraction]
 
 _EXTRACTORS: dict[str, Extractor] = {
     "txt": extract_txt,

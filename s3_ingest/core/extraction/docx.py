@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 import docx
+from docx.document import Document
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 
@@ -26,7 +27,7 @@ def extract_docx(data: bytes, key: str, content_type: str | None, max_chars: int
     return indexed("\n".join(text for text, _ in blocks), title, max_chars)
 
 
-def _blocks(document: docx.document.Document, max_chars: int) -> list[tuple[str, Paragraph | None]]:
+def _blocks(document: Document, max_chars: int) -> list[tuple[str, Paragraph | None]]:
     """Non-empty text blocks in body order, each with its paragraph (None for table cells)."""
     blocks: list[tuple[str, Paragraph | None]] = []
     size = 0
@@ -46,13 +47,14 @@ def _blocks(document: docx.document.Document, max_chars: int) -> list[tuple[str,
 
 def _cell_texts(table: Table) -> list[str]:
     texts: list[str] = []
-    seen: set[int] = set()
+    # Merged cells come back once per grid column they span. The set holds the XML elements
+    # themselves, not their ids: lxml proxies are recycled, so ids of dropped ones get reused.
+    seen: set[object] = set()
     for row in table.rows:
         for cell in row.cells:
-            # Merged cells come back once per grid column they span.
-            if id(cell._tc) in seen:
+            if cell._tc in seen:
                 continue
-            seen.add(id(cell._tc))
+            seen.add(cell._tc)
             for item in cell.iter_inner_content():
                 if isinstance(item, Paragraph):
                     if item.text.strip():
@@ -62,12 +64,12 @@ def _cell_texts(table: Table) -> list[str]:
     return texts
 
 
-def _title(document: docx.document.Document, blocks: list[tuple[str, Paragraph | None]]) -> str | None:
+def _title(document: Document, blocks: list[tuple[str, Paragraph | None]]) -> str | None:
     title = clean_title(document.core_properties.title)
     if title:
         return title
     for text, paragraph in blocks:
-        style = paragraph.style.name if paragraph is not None and paragraph.style is not None else ""
+        style = (paragraph.style.name if paragraph is not None and paragraph.style else None) or ""
         if style == "Title" or style.startswith("Heading"):
             return clean_title(text)
     return clean_title(blocks[0][0]) if blocks else None

@@ -13,7 +13,9 @@ from .result import Extraction, indexed
 from .text import decode_text
 from .titles import clean_title
 
-_INVISIBLE = frozenset({"head", "title", "script", "style", "noscript", "template", "iframe", "object", "svg"})
+_INVISIBLE = frozenset(
+    {"head", "title", "script", "style", "noscript", "template", "iframe", "object", "svg"}
+)
 
 # Block elements get line breaks around them so "<p>a</p><p>b</p>" does not index as "ab",
 # while inline markup ("re<b>ten</b>tion") stays joined.
@@ -28,8 +30,11 @@ _BLOCKS = frozenset({
 # bodies have their own classes. None of them is visible text.
 _NOT_TEXT = (PreformattedString, Script, Stylesheet, TemplateString)
 
-_META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{1,40})""", re.I)
+_META_CHARSET = re.compile(
+    rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{1,40})""", re.IGNORECASE
+)
 _DISPLAY_NONE = re.compile(r"display\s*:\s*none", re.I)
+_WHITESPACE = re.compile(r"\s+")
 _SPACES = re.compile(r"[^\S\n]+")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
 
@@ -48,9 +53,10 @@ def visible_text(soup: BeautifulSoup) -> str:
     deeply nested hostile markup, and recursion would hit the stack limit.
     """
     parts: list[str] = []
-    stack: list[tuple[Iterator[PageElement], str]] = [(iter(soup.contents), "")]
+    # Each level: its children, what to emit when it closes, whether it is inside <pre>.
+    stack: list[tuple[Iterator[PageElement], str, bool]] = [(iter(soup.contents), "", False)]
     while stack:
-        children, closing = stack[-1]
+        children, closing, pre = stack[-1]
         child = next(children, None)
         if child is None:
             stack.pop()
@@ -63,9 +69,10 @@ def visible_text(soup: BeautifulSoup) -> str:
                 continue
             block = "\n" if child.name in _BLOCKS else ""
             parts.append(block)
-            stack.append((iter(child.contents), block))
+            stack.append((iter(child.contents), block, pre or child.name == "pre"))
         elif isinstance(child, NavigableString) and not isinstance(child, _NOT_TEXT):
-            parts.append(child)
+            # Source line breaks are just spaces in HTML, except in <pre>.
+            parts.append(child if pre else _WHITESPACE.sub(" ", child))
     return "".join(parts)
 
 

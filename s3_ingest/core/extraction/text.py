@@ -34,7 +34,7 @@ class BinaryContent(ValueError):
 def decode_text(data: bytes, hints: Iterable[str | None] = ()) -> str:
     """`data` as text with normalised newlines; raises BinaryContent.
 
-    Order: byte-order mark, strict UTF-8, the declared `hints`, UTF-16 without a BOM, Windows-1252
+    Order: byte-order mark, UTF-16 without a BOM, strict UTF-8, the declared `hints`, Windows-1252
     when the text reads as Western European, then charset_normalizer's best guess.
     """
     text = _decode(data, hints)
@@ -57,6 +57,10 @@ def _decode(data: bytes, hints: Iterable[str | None]) -> str | None:
         if data.startswith(bom):
             # A BOM is strong evidence; damage after it shows up as U+FFFD for looks_binary.
             return data[len(bom) :].decode(codec, errors="replace")
+    # Before UTF-8: ASCII-range UTF-16 is valid UTF-8, just full of NULs.
+    text = _utf16_without_bom(data)
+    if text is not None:
+        return text
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -68,9 +72,6 @@ def _decode(data: bytes, hints: Iterable[str | None]) -> str | None:
                 return data.decode(codec)
             except UnicodeDecodeError:
                 continue
-    text = _utf16_without_bom(data)
-    if text is not None:
-        return text
     if b"\x00" in data:
         # charset_normalizer would happily map NULs into some single-byte code page.
         return None

@@ -35,7 +35,10 @@ def decompression_refusal(data: bytes) -> str | None:
             continue
         ratio = member.file_size / max(member.compress_size, 1)
         if ratio > MAX_RATIO:
-            return f"over the decompression limit (a member compresses {ratio:.0f}:1, limit {MAX_RATIO}:1)"
+            return (
+                f"over the decompression limit (a member compresses {ratio:.0f}:1, "
+                f"limit {MAX_RATIO}:1)"
+            )
     return None
 
 

@@ -71,6 +71,6 @@ def s3_resource_for(source: Source) -> S3SourceResource:
         aws_session_token=env(creds.session_token_env),
         profile_name=creds.profile,
         use_unsigned_session=creds.anonymous,
-        max_attempts=8,
+        max_attempts=source.max_attempts,
         max_pool_connections=max(10, source.fetch_concurrency * 2),
     )

@@ -9,7 +9,7 @@ from s3_ingest.core.extraction import extract
 from s3_ingest.core.extraction.text import BinaryContent, decode_text
 
 BINARY_REASON = "binary content behind a text extension"
-GERMAN = "Aufbewahrungsrichtlinie für Rechnungen: Größe, Maße und Übergabe – gültig ab März.\n"
+GERMAN = "Aufbewahrungsrichtlinie für Rechnungen: Größe, Maße und Übergabe, gültig ab März.\n"
 
 
 def test_txt_happy_path_and_title():

@@ -1,0 +1,169 @@
+"""A small HTTP proxy on 127.0.0.1 in front of a local S3 endpoint, for tests and bench.
+
+It counts requests by kind (list, get, head, put, ...), and can add latency to every request or
+fault a share of them: 503 SlowDown, 500 InternalError, a reset connection, or a stall. The S3
+client talks to the proxy's URL as if it were the endpoint (path-style addressing).
+"""
+
+from __future__ import annotations
+
+import http.client
+import random
+import socket
+import struct
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
+
+FAULT_KINDS = ("slowdown", "internal_error", "reset", "delay")
+
+_ERROR_BODY = (
+    '<?xml version="1.0" encoding="UTF-8"?><Error><Code>{code}</Code>'
+    "<Message>{message}</Message><RequestId>proxy</RequestId></Error>"
+)
+
+
+@dataclass
+class ProxySettings:
+    latency_s: float = 0.0
+    fault_share: float = 0.0
+    fault_kinds: tuple[str, ...] = FAULT_KINDS
+    stall_s: float = 2.0  # how long a "delay" fault holds the request (past the read timeout)
+    seed: int = 0
+
+
+@dataclass
+class ProxyStats:
+    requests: Counter[str] = field(default_factory=Counter)
+    faults: Counter[str] = field(default_factory=Counter)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def count(self, kind: str) -> None:
+        with self.lock:
+            self.requests[kind] += 1
+
+    def fault(self, kind: str) -> None:
+        with self.lock:
+            self.faults[kind] += 1
+
+
+def request_kind(method: str, path: str) -> str:
+    """list / get / head / put / delete / other, from the method and path-style URL."""
+    parts = urlsplit(path)
+    segments = [s for s in parts.path.split("/") if s]
+    if method == "GET" and len(segments) <= 1:
+        return "list"
+    return {"GET": "get", "HEAD": "head", "PUT": "put", "DELETE": "delete"}.get(method, "other")
+
+
+class S3Proxy:
+    """`with S3Proxy(upstream_url) as proxy: proxy.url ...`"""
+
+    def __init__(self, upstream_url: str, settings: ProxySettings | None = None) -> None:
+        self.upstream = urlsplit(upstream_url)
+        self.settings = settings or ProxySettings()
+        self.stats = ProxyStats()
+        self._random = random.Random(self.settings.seed)
+        self._random_lock = threading.Lock()
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def _roll(self) -> str | None:
+        settings = self.settings
+        if settings.fault_share <= 0:
+            return None
+        with self._random_lock:
+            if self._random.random() >= settings.fault_share:
+                return None
+            return self._random.choice(settings.fault_kinds)
+
+    def start(self) -> S3Proxy:
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: object) -> None:  # quiet
+                pass
+
+            def _forward(self) -> None:
+                kind = request_kind(self.command, self.path)
+                proxy.stats.count(kind)
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else None
+                if proxy.settings.latency_s:
+                    time.sleep(proxy.settings.latency_s)
+                fault = proxy._roll()
+                if fault:
+                    proxy.stats.fault(fault)
+                if fault == "reset":
+                    # SO_LINGER 0 makes close() send a RST: a "connection reset by peer".
+                    self.connection.setsockopt(
+                        socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                    )
+                    self.close_connection = True
+                    self.connection.close()
+                    return
+                if fault == "delay":
+                    time.sleep(proxy.settings.stall_s)
+                if fault in ("slowdown", "internal_error"):
+                    status, code = (503, "SlowDown") if fault == "slowdown" else (500, "InternalError")
+                    payload = _ERROR_BODY.format(code=code, message="injected by the test proxy")
+                    data = payload.encode() if self.command != "HEAD" else b""
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/xml")
+                    self.send_header("Content-Length", str(len(payload.encode())))
+                    self.end_headers()
+                    self.wfile.write(data)
+                    return
+                upstream = http.client.HTTPConnection(
+                    proxy.upstream.hostname, proxy.upstream.port, timeout=60
+                )
+                try:
+                    headers = {k: v for k, v in self.headers.items() if k.lower() != "connection"}
+                    upstream.request(self.command, self.path, body=body, headers=headers)
+                    response = upstream.getresponse()
+                    data = response.read()
+                    self.send_response(response.status, response.reason)
+                    for key, value in response.getheaders():
+                        if key.lower() not in ("transfer-encoding", "connection", "content-length"):
+                            self.send_header(key, value)
+                    length_header = response.getheader("Content-Length")
+                    self.send_header(
+                        "Content-Length", length_header if self.command == "HEAD" and length_header
+                        else str(len(data))
+                    )
+                    self.end_headers()
+                    if self.command != "HEAD":
+                        self.wfile.write(data)
+                finally:
+                    upstream.close()
+
+            do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = _forward
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> S3Proxy:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

@@ -1,0 +1,197 @@
+"""The documents asset, materialized through Dagster against a real S3 HTTP endpoint."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from dagster import DagsterInstance, materialize
+
+from s3_ingest.core.index.sqlite import SqliteIndex
+from s3_ingest.core.sources import Source
+from s3_ingest.defs.ingest.assets import build_documents_asset
+from s3_ingest.defs.ingest.partitions import prefix_partitions
+from s3_ingest.defs.resources.index import IndexResource
+from s3_ingest.defs.resources.s3 import s3_resource_for, s3_resource_key
+from s3_ingest.local_s3_proxy import S3Proxy
+from s3_ingest_tests.conftest import SECRET_ENV, make_source, put_objects
+
+HTML = (
+    "<html><head><title>Security</title><script>var tracker = 'zebracode';</script>"
+    "<style>.x{color:red}</style></head><body><h1>Security</h1><p>Rotate keys quarterly.</p>"
+    "</body></html>"
+)
+
+
+def run_partition(
+    source: Source, partition: str, index_path: Path, *, config: dict[str, Any] | None = None
+) -> Any:
+    asset = build_documents_asset(source)
+    instance = DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions(prefix_partitions(source).name, [partition])
+    run_config = {"ops": {asset.op.name: {"config": config}}} if config else None
+    return materialize(
+        [asset],
+        partition_key=partition,
+        instance=instance,
+        resources={
+            "index": IndexResource(url=str(index_path)),
+            s3_resource_key(source): s3_resource_for(source),
+        },
+        run_config=run_config,
+        raise_on_error=False,
+    )
+
+
+def metadata_of(result: Any, source: Source) -> dict[str, Any]:
+    [materialization] = result.asset_materializations_for_node(f"{source.name}__documents")
+    return {k: getattr(v, "value", v) for k, v in materialization.metadata.items()}
+
+
+def failure_of(result: Any) -> str:
+    for event in result.all_events:
+        if event.is_step_failure:
+            return event.step_failure_data.user_failure_data.description
+    raise AssertionError("the run did not fail")
+
+
+@pytest.fixture
+def index_path(tmp_path: Path) -> Path:
+    return tmp_path / "index.db"
+
+
+def test_partition_materializes_documents_with_metadata(local_s3, s3_client, bucket, index_path):
+    put_objects(
+        s3_client,
+        bucket,
+        {
+            "users/u-1/plan.md": "# Plan\nShip the quarterly roadmap.",
+            "users/u-1/security.html": HTML,
+            "users/u-1/logo.png": b"\x89PNG\r\n\x1a\n" + b"\x00" * 64,
+            "users/u-2/other.md": "not in this partition",
+            "loose.txt": "not in this partition either",
+        },
+    )
+    source = make_source(
+        local_s3.endpoint_url, bucket, prefix="users/", tag_regex="^users/(?P<user>[^/]+)/",
+        tags={"team": "docs"},
+    )
+    result = run_partition(source, "u-1/", index_path)
+    assert result.success
+    meta = metadata_of(result, source)
+    assert (meta["listed"], meta["selected"], meta["fetched"]) == (3, 3, 3)
+    assert (meta["indexed"], meta["metadata_only"], meta["failed"]) == (2, 1, 0)
+    assert meta["dagster/row_count"] == 3
+    assert {row.data["key"] for row in meta["documents"].records} == {
+        "users/u-1/plan.md", "users/u-1/security.html", "users/u-1/logo.png"
+    }
+    assert "u-1/" in meta["summary"]
+
+    index = SqliteIndex(str(index_path))
+    doc = index.get("docs", "users/u-1/plan.md")
+    assert doc.rel_path == "u-1/plan.md" and doc.partition == "u-1/"
+    assert doc.tags == {"team": "docs", "user": "u-1"}
+    assert doc.title == "Plan" and "roadmap" in doc.text
+    png = index.get("docs", "users/u-1/logo.png")
+    assert png.status == "metadata_only" and "unsupported type" in png.reason
+    assert [h.key for h in index.search("rotate keys")] == ["users/u-1/security.html"]
+    assert index.search("zebracode") == []  # script text is not visible text
+    assert index.get("docs", "users/u-2/other.md") is None
+
+
+def test_second_run_with_nothing_changed_gets_nothing_and_writes_nothing(
+    local_s3, s3_client, bucket, index_path
+):
+    put_objects(s3_client, bucket, {f"a/{i}.md": f"doc {i}" for i in range(12)})
+    with S3Proxy(local_s3.endpoint_url) as proxy:
+        source = make_source(proxy.url, bucket)
+        first = run_partition(source, "a/", index_path)
+        assert first.success and metadata_of(first, source)["indexed"] == 12
+        assert proxy.stats.requests["get"] == 12
+        proxy.stats.requests.clear()
+
+        second = run_partition(source, "a/", index_path)
+        assert second.success
+        meta = metadata_of(second, source)
+        assert proxy.stats.requests["get"] == 0 and proxy.stats.requests["head"] == 0
+        assert proxy.stats.requests["list"] >= 1
+        assert (meta["unchanged"], meta["indexed"], meta["fetched"]) == (12, 0, 0)
+    assert SqliteIndex(str(index_path)).count("docs") == 12
+
+
+def test_changes_reach_the_index_and_only_changed_objects_are_fetched(
+    local_s3, s3_client, bucket, index_path
+):
+    put_objects(s3_client, bucket, {"a/keep.md": "kept", "a/edit.md": "old words",
+                                    "a/gone.md": "soon gone"})
+    with S3Proxy(local_s3.endpoint_url) as proxy:
+        source = make_source(proxy.url, bucket)
+        assert run_partition(source, "a/", index_path).success
+        put_objects(s3_client, bucket, {"a/edit.md": "fresh words", "a/new.md": "brand new"})
+        s3_client.delete_object(Bucket=bucket, Key="a/gone.md")
+        proxy.stats.requests.clear()
+        result = run_partition(source, "a/", index_path)
+    assert result.success
+    meta = metadata_of(result, source)
+    assert (meta["fetched"], meta["deleted"], meta["unchanged"]) == (2, 1, 1)
+    assert proxy.stats.requests["get"] == 2
+    index = SqliteIndex(str(index_path))
+    assert [h.key for h in index.search("fresh")] == ["a/edit.md"]
+    assert index.search("old") == []
+    assert index.get("docs", "a/gone.md") is None
+    assert index.count("docs") == 3
+
+
+def test_missing_bucket_fails_once_with_an_actionable_message(local_s3, index_path):
+    source = make_source(local_s3.endpoint_url, "no-such-bucket-here")
+    result = run_partition(source, "(root)", index_path)
+    assert not result.success
+    message = failure_of(result)
+    assert "source 'docs'" in message and "no-such-bucket-here" in message
+    assert "not found" in message and "404" in message
+    retries = [e for e in result.all_events if e.event_type_value == "STEP_UP_FOR_RETRY"]
+    assert retries == []  # a missing bucket is not worth retrying
+
+
+def test_missing_credentials_variable_is_named_not_leaked(
+    local_s3, bucket, index_path, monkeypatch
+):
+    monkeypatch.delenv(SECRET_ENV)
+    source = make_source(local_s3.endpoint_url, bucket)
+    with pytest.raises(Exception, match=SECRET_ENV):
+        run_partition(source, "(root)", index_path)
+
+
+def test_corrupt_pdf_and_oversized_object_do_not_stop_the_run(
+    local_s3, s3_client, bucket, index_path
+):
+    put_objects(
+        s3_client,
+        bucket,
+        {
+            "r/broken.pdf": b"%PDF-1.4\n1 0 obj << /Type /Catalog >> trunc",
+            "r/huge.txt": "x" * 5000,
+            "r/fine.txt": "a fine document about kestrels",
+        },
+    )
+    source = make_source(local_s3.endpoint_url, bucket, max_file_size=1000)
+    result = run_partition(source, "r/", index_path)
+    assert result.success
+    meta = metadata_of(result, source)
+    assert meta["skipped_too_large"] == 1 and meta["failed"] == 0
+    index = SqliteIndex(str(index_path))
+    broken = index.get("docs", "r/broken.pdf")
+    assert broken.status == "metadata_only" and "pdf" in broken.reason.lower()
+    assert index.get("docs", "r/huge.txt") is None
+    assert [h.key for h in index.search("kestrels")] == ["r/fine.txt"]
+
+
+def test_a_failed_listing_loses_nothing_already_indexed(local_s3, s3_client, bucket, index_path):
+    put_objects(s3_client, bucket, {"a/one.md": "first document"})
+    source = make_source(local_s3.endpoint_url, bucket)
+    assert run_partition(source, "a/", index_path).success
+    wrong = make_source(local_s3.endpoint_url, bucket + "-missing")
+    wrong = wrong.model_copy(update={"name": "docs"})
+    assert not run_partition(wrong, "a/", index_path).success
+    assert SqliteIndex(str(index_path)).count("docs") == 1
