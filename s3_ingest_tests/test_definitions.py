@@ -35,10 +35,10 @@ def test_dagster_definitions_validate_passes_on_the_workspace():
         cwd=REPO, env=_env(), capture_output=True, text=True, timeout=180,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "Validation successful for code location s3_ingest" in result.stderr
+    assert "Validation successful for code location s3_ingest" in result.stdout + result.stderr
     # The only warning allowed is Dagster's note that the validate command itself is superseded.
     warnings = [
-        line for line in result.stderr.splitlines()
+        line for line in (result.stdout + result.stderr).splitlines()
         if "warning" in line.lower() and "definitions_validate_command" not in line
     ]
     assert warnings == []
