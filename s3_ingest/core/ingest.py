@@ -279,6 +279,8 @@ class _PartitionIngest:
         # The listing completed: whatever the index holds that it did not select is gone.
         self.to_delete.extend(manifest.keys())
         self._delete(known_before)
+        # Replaces the partition's previous failure records: what succeeded now is cleared.
+        self.index.record_failures(source.name, self.partition, report.failed)
         report.seconds = time.monotonic() - started
         self._maybe_progress(force=True)
         return report

@@ -95,6 +95,15 @@ class Credentials(_Strict):
         return "default_chain"
 
 
+class EventsQueue(_Strict):
+    """An SQS queue that receives the bucket's event notifications (S3's own or EventBridge)."""
+
+    queue_url: str
+    region: str | None = None
+    endpoint: str | None = None  # for tests and SQS-compatible brokers
+    max_messages_per_tick: int = Field(default=500, ge=1, le=10_000)
+
+
 class Source(_Strict):
     """One bucket (and optional prefix) to ingest."""
 
@@ -115,7 +124,10 @@ class Source(_Strict):
     tag_regex: str | None = None
     fetch_concurrency: int = Field(default=32, ge=1, le=256)
     max_attempts: int = Field(default=8, ge=1, le=50)
-    sync_interval_seconds: int = Field(default=300, ge=5)
+    sync_interval: int = Field(default=300, ge=5)
+    sensor_running: bool = False
+    sensor_budget_seconds: float = Field(default=20.0, gt=0, le=50)
+    events: EventsQueue | None = None
 
     @field_validator("name")
     @classmethod
@@ -149,6 +161,11 @@ class Source(_Strict):
                 raise ValueError(f"{value!r} is not a file extension")
             cleaned.append("." + ext)
         return cleaned
+
+    @field_validator("sync_interval", mode="before")
+    @classmethod
+    def _interval(cls, value: Any) -> int:
+        return parse_duration(value)
 
     @field_validator("max_file_size", mode="before")
     @classmethod
@@ -239,6 +256,23 @@ def parse_size(value: Any) -> int:
             if size > 0:
                 return size
     raise ValueError(f"{value!r} is not a size; use bytes or a unit, like 20MB or 1GiB")
+
+
+_DURATION_RE = re.compile(r"^\s*(\d+)\s*([smhd]?)\s*$", re.IGNORECASE)
+
+
+def parse_duration(value: Any) -> int:
+    """`300`, `"30s"`, `"4h"`, `"1d"` -> seconds."""
+    if isinstance(value, bool):
+        raise ValueError("must be a duration like 30s, 5m or 4h")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        match = _DURATION_RE.match(value)
+        if match:
+            scale = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}[match.group(2).lower()]
+            return int(match.group(1)) * scale
+    raise ValueError(f"{value!r} is not a duration; use seconds or a unit, like 30s or 4h")
 
 
 def _interpolate(value: Any, path: str) -> Any:

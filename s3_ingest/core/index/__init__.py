@@ -1,8 +1,16 @@
 """Index backends behind one interface: an embedded SQLite/FTS5 file by default."""
 
-from s3_ingest.core.index.base import DocumentIndex, ManifestEntry, SearchFilters, SearchHit
+from s3_ingest.core.index.base import (
+    DocumentIndex,
+    FailureRecord,
+    ManifestEntry,
+    SearchFilters,
+    SearchHit,
+)
 
-__all__ = ["DocumentIndex", "ManifestEntry", "SearchFilters", "SearchHit", "open_index", "sqlite_path"]
+__all__ = [
+    "DocumentIndex",
+    "FailureRecord", "ManifestEntry", "SearchFilters", "SearchHit", "open_index", "sqlite_path"]
 
 
 def sqlite_path(url: str) -> str | None:

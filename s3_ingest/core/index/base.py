@@ -22,6 +22,17 @@ class ManifestEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class FailureRecord:
+    """An object the last run of its partition could not fetch, and why."""
+
+    source: str
+    key: str
+    partition: str
+    reason: str
+    failed_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class SearchFilters:
     source: str | None = None
     key_prefix: str | None = None
@@ -66,6 +77,30 @@ class DocumentIndex(ABC):
     @abstractmethod
     def manifest(self, source: str, partition: str | None = None) -> dict[str, ManifestEntry]:
         """key -> ManifestEntry for a source, or one partition of it."""
+
+    @abstractmethod
+    def manifest_range(
+        self, source: str, after: str | None, upto: str | None
+    ) -> dict[str, ManifestEntry]:
+        """The manifest of a source's keys in (after, upto]; None leaves that end open."""
+
+    @abstractmethod
+    def partitions(self, source: str) -> dict[str, int]:
+        """partition -> document count, for a source."""
+
+    @abstractmethod
+    def sources(self) -> dict[str, int]:
+        """source -> document count, for every source with documents."""
+
+    @abstractmethod
+    def record_failures(
+        self, source: str, partition: str, failures: Iterable[tuple[str, str]]
+    ) -> None:
+        """Replace the failure records of a partition with (key, reason) pairs."""
+
+    @abstractmethod
+    def failures(self, source: str | None = None) -> list[FailureRecord]:
+        """The recorded failures, overall or for a source."""
 
     @abstractmethod
     def count(self, source: str | None = None, partition: str | None = None) -> int:

@@ -31,7 +31,13 @@ from pathlib import Path
 from typing import TypeVar
 
 from s3_ingest.core.documents import Document
-from s3_ingest.core.index.base import DocumentIndex, ManifestEntry, SearchFilters, SearchHit
+from s3_ingest.core.index.base import (
+    DocumentIndex,
+    FailureRecord,
+    ManifestEntry,
+    SearchFilters,
+    SearchHit,
+)
 
 SCHEMA_VERSION = 1
 
@@ -116,6 +122,17 @@ _SCHEMA_V1 = (
     )
     """,
     "CREATE INDEX IF NOT EXISTS documents_source_partition ON documents (source, partition)",
+    # Objects the last run of their partition could not fetch, for users to query later.
+    """
+    CREATE TABLE IF NOT EXISTS failures (
+        source    TEXT NOT NULL,
+        key       TEXT NOT NULL,
+        partition TEXT NOT NULL,
+        reason    TEXT NOT NULL,
+        failed_at TEXT NOT NULL,
+        UNIQUE (source, key)
+    )
+    """,
     f"""
     CREATE VIRTUAL TABLE IF NOT EXISTS documents_fts USING fts5(
         title, text, key,
@@ -349,6 +366,75 @@ class SqliteIndex(DocumentIndex):
                 key: entry(key, etag, size, parse(last_modified), version_id)
                 for key, etag, size, last_modified, version_id in conn.execute(sql, params)
             }
+
+        return self._read(work)
+
+    def manifest_range(
+        self, source: str, after: str | None, upto: str | None
+    ) -> dict[str, ManifestEntry]:
+        # Keys compare as UTF-8 bytes in SQLite (BINARY collation) and as code points in
+        # Python; both orders are the same, and the same as S3's listing order.
+        clauses, params = ["d.source = ?"], [source]
+        if after is not None:
+            clauses.append("d.key > ?")
+            params.append(after)
+        if upto is not None:
+            clauses.append("d.key <= ?")
+            params.append(upto)
+        sql = (
+            "SELECT key, etag, size, last_modified, version_id FROM documents AS d "
+            f"WHERE {' AND '.join(clauses)}"
+        )
+        parse = datetime.fromisoformat
+
+        def work(conn: sqlite3.Connection) -> dict[str, ManifestEntry]:
+            return {
+                key: ManifestEntry(key, etag, size, parse(last_modified), version_id)
+                for key, etag, size, last_modified, version_id in conn.execute(sql, params)
+            }
+
+        return self._read(work)
+
+    def partitions(self, source: str) -> dict[str, int]:
+        sql = "SELECT partition, count(*) FROM documents WHERE source = ? GROUP BY partition"
+        return self._read(lambda conn: dict(conn.execute(sql, (source,)).fetchall()))
+
+    def sources(self) -> dict[str, int]:
+        sql = "SELECT source, count(*) FROM documents GROUP BY source"
+        return self._read(lambda conn: dict(conn.execute(sql).fetchall()))
+
+    def record_failures(
+        self, source: str, partition: str, failures: Iterable[tuple[str, str]]
+    ) -> None:
+        now = _format_datetime(datetime.now(timezone.utc))
+        rows = [(source, key, partition, reason, now) for key, reason in failures]
+
+        def work(conn: sqlite3.Connection) -> None:
+            conn.execute(
+                "DELETE FROM failures WHERE source = ? AND partition = ?", (source, partition)
+            )
+            conn.executemany(
+                "INSERT INTO failures (source, key, partition, reason, failed_at) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (source, key) DO UPDATE SET "
+                "partition = excluded.partition, reason = excluded.reason, "
+                "failed_at = excluded.failed_at",
+                rows,
+            )
+
+        self._write(work)
+
+    def failures(self, source: str | None = None) -> list[FailureRecord]:
+        where, params = _where(source=source)
+        sql = (
+            "SELECT source, key, partition, reason, failed_at FROM failures AS d "
+            f"{where} ORDER BY source, key"
+        )
+
+        def work(conn: sqlite3.Connection) -> list[FailureRecord]:
+            return [
+                FailureRecord(src, key, part, reason, datetime.fromisoformat(at))
+                for src, key, part, reason, at in conn.execute(sql, params)
+            ]
 
         return self._read(work)
 
