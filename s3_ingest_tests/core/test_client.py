@@ -6,6 +6,9 @@ from typing import Any
 
 import pytest
 from botocore import UNSIGNED
+from botocore.awsrequest import AWSResponse
+from botocore.exceptions import ClientError
+from botocore.retries import standard
 
 from s3_ingest.core.client import ClientSettings, make_client
 
@@ -91,19 +94,51 @@ def test_keys_are_used() -> None:
     assert "AKIDEXAMPLE" in presigned(client)
 
 
-@pytest.mark.parametrize(("attempts", "mode"), [(8, "standard"), (3, "standard"), (5, "adaptive")])
-def test_retries(attempts: int, mode: str) -> None:
+class _EmptyRaw:
+    def stream(self, **kwargs: Any) -> Any:
+        return iter([b""])
+
+
+def sends_until_giving_up(client: Any) -> int:
+    """How many HTTP requests one call makes when every answer is a retryable 503."""
+    sent: list[int] = []
+
+    def answer_503(request: Any, **kwargs: Any) -> AWSResponse:
+        sent.append(1)
+        return AWSResponse(request.url, 503, {}, _EmptyRaw())
+
+    client.meta.events.register("before-send.s3.ListObjectsV2", answer_503)
+    with pytest.raises(ClientError):
+        client.list_objects_v2(Bucket="retry-bucket")
+    return len(sent)
+
+
+@pytest.fixture
+def no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(standard.ExponentialBackoff, "delay_amount", lambda self, context: 0)
+
+
+@pytest.mark.parametrize("attempts", [1, 2, 4])
+def test_max_attempts_counts_every_attempt(no_backoff: None, attempts: int) -> None:
+    # "attempts" include the first one, as AWS_MAX_ATTEMPTS / the config file's max_attempts
+    # do: max_attempts=1 means no retry at all.
     client = make_client(
-        ClientSettings(region_name="us-east-1", anonymous=True, max_attempts=attempts, retry_mode=mode)
+        ClientSettings(region_name="us-east-1", anonymous=True, max_attempts=attempts)
     )
-    assert client.meta.config.retries["mode"] == mode
-    assert client.meta.config.retries["max_attempts"] == attempts
+    assert client.meta.config.retries["mode"] == "standard"
+    assert sends_until_giving_up(client) == attempts
+
+
+def test_retry_mode_is_passed_through() -> None:
+    client = make_client(
+        ClientSettings(region_name="us-east-1", anonymous=True, retry_mode="adaptive")
+    )
+    assert client.meta.config.retries["mode"] == "adaptive"
 
 
 def test_default_retries_and_timeouts() -> None:
     client = make_client(ClientSettings(region_name="us-east-1", anonymous=True))
     assert client.meta.config.retries["mode"] == "standard"
-    assert client.meta.config.retries["max_attempts"] == 8
     assert client.meta.config.connect_timeout == 10.0
     assert client.meta.config.read_timeout == 60.0
     assert client.meta.config.max_pool_connections == 64
