@@ -11,18 +11,22 @@ from dagster import Definitions
 
 from s3_ingest.core.sources import Source, load_sources
 from s3_ingest.defs.ingest.assets import build_documents_asset
+from s3_ingest.defs.ingest.event_sensors import build_events_sensor
 from s3_ingest.defs.ingest.sensors import build_poll_sensor
 from s3_ingest.defs.resources.index import index_resource
 from s3_ingest.defs.resources.s3 import s3_resource_for, s3_resource_key
+from s3_ingest.defs.resources.sqs import sqs_resource_for, sqs_resource_key
 
 
 def build_definitions(sources: Sequence[Source]) -> Definitions:
     return Definitions(
         assets=[build_documents_asset(source) for source in sources],
-        sensors=[build_poll_sensor(source) for source in sources],
+        sensors=[build_poll_sensor(source) for source in sources]
+        + [build_events_sensor(source) for source in sources if source.events],
         resources={
             "index": index_resource(),
             **{s3_resource_key(source): s3_resource_for(source) for source in sources},
+            **{sqs_resource_key(s): sqs_resource_for(s) for s in sources if s.events},
         },
     )
 

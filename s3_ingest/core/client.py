@@ -49,8 +49,9 @@ class ClientSettings:
         return "default chain"
 
 
-def make_client(settings: ClientSettings) -> Any:
-    """A thread-safe S3 client (boto3 clients may be shared between threads)."""
+def make_client(settings: ClientSettings, service: str = "s3") -> Any:
+    """A thread-safe client (boto3 clients may be shared between threads): S3 by default, or
+    SQS for a source's event queue, with the same credentials and retries."""
     session = boto3.session.Session(profile_name=settings.profile_name)
     config = Config(
         retries={"max_attempts": settings.max_attempts, "mode": settings.retry_mode},
@@ -61,7 +62,7 @@ def make_client(settings: ClientSettings) -> Any:
         signature_version=UNSIGNED if settings.anonymous else None,
     )
     return session.client(
-        "s3",
+        service,
         endpoint_url=settings.endpoint_url,
         region_name=settings.region_name,
         aws_access_key_id=None if settings.anonymous else settings.access_key_id,

@@ -12,6 +12,7 @@ from s3_ingest.core.sources import Source
 from s3_ingest.defs.ingest.assets import build_documents_asset
 from s3_ingest.defs.resources.index import IndexResource
 from s3_ingest.defs.resources.s3 import s3_resource_for, s3_resource_key
+from s3_ingest.defs.resources.sqs import sqs_resource_for, sqs_resource_key
 
 
 @dataclass
@@ -24,10 +25,13 @@ class Daemon:
 
     @property
     def resources(self) -> dict[str, Any]:
-        return {
+        resources: dict[str, Any] = {
             "index": IndexResource(url=self.index_path),
             s3_resource_key(self.source): s3_resource_for(self.source),
         }
+        if self.source.events:
+            resources[sqs_resource_key(self.source)] = sqs_resource_for(self.source)
+        return resources
 
     def tick(self, sensor: Any) -> Any:
         defs = Definitions(
@@ -60,6 +64,9 @@ class Daemon:
     def run(self, partition: str, *, run_key: str | None = None,
             config: dict[str, Any] | None = None, resources: dict[str, Any] | None = None) -> Any:
         asset = build_documents_asset(self.source)
+        name = f"{self.source.name}_prefixes"
+        if partition not in self.instance.get_dynamic_partitions(name):
+            self.instance.add_dynamic_partitions(name, [partition])
         result = materialize(
             [asset], partition_key=partition, instance=self.instance,
             resources=resources or self.resources,
