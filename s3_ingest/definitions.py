@@ -11,6 +11,9 @@ from dagster import Definitions
 
 from s3_ingest.core.sources import Source, load_sources
 from s3_ingest.defs.ingest.assets import build_documents_asset
+from s3_ingest.defs.ingest.checks import build_drift_check
+from s3_ingest.defs.ingest.housekeeping import build_housekeeping_job, housekeeping_schedule
+from s3_ingest.defs.ingest.schedules import build_reconcile_schedule, build_sync_job
 from s3_ingest.defs.ingest.event_sensors import build_events_sensor
 from s3_ingest.defs.ingest.sensors import build_poll_sensor
 from s3_ingest.defs.resources.index import index_resource
@@ -19,8 +22,14 @@ from s3_ingest.defs.resources.sqs import sqs_resource_for, sqs_resource_key
 
 
 def build_definitions(sources: Sequence[Source]) -> Definitions:
+    sync_jobs = {source.name: build_sync_job(source) for source in sources}
+    housekeeping = build_housekeeping_job(sources)
     return Definitions(
         assets=[build_documents_asset(source) for source in sources],
+        asset_checks=[build_drift_check(source) for source in sources],
+        jobs=[*sync_jobs.values(), housekeeping],
+        schedules=[build_reconcile_schedule(s, sync_jobs[s.name]) for s in sources]
+        + [housekeeping_schedule(housekeeping)],
         sensors=[build_poll_sensor(source) for source in sources]
         + [build_events_sensor(source) for source in sources if source.events],
         resources={

@@ -126,6 +126,7 @@ class Source(_Strict):
     max_attempts: int = Field(default=8, ge=1, le=50)
     sync_interval: int = Field(default=300, ge=5)
     sensor_running: bool = False
+    reconcile_cron: str = "0 3 * * *"
     sensor_budget_seconds: float = Field(default=20.0, gt=0, le=50)
     events: EventsQueue | None = None
 

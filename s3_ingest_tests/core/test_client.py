@@ -39,7 +39,9 @@ def test_path_style_with_custom_endpoint() -> None:
 
 def test_path_style_on_aws() -> None:
     client = make_client(
-        ClientSettings(region_name="eu-west-1", path_style=True, access_key_id="AKID", secret_access_key=SECRET)
+        ClientSettings(
+            region_name="eu-west-1", path_style=True, access_key_id="AKID", secret_access_key=SECRET
+        )
     )
     url = presigned(client)
     assert url.startswith("https://s3.eu-west-1.amazonaws.com/my-bucket/dir/a%20b.md?")

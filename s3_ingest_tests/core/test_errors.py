@@ -39,7 +39,9 @@ def client_error(
     return ClientError({"Error": error, "ResponseMetadata": meta}, operation)
 
 
-def message_of(exc: BaseException, endpoint: str | None = ENDPOINT, action: str = "list") -> SourceError:
+def message_of(
+    exc: BaseException, endpoint: str | None = ENDPOINT, action: str = "list"
+) -> SourceError:
     err = explain(exc, source=SOURCE, bucket=BUCKET, endpoint=endpoint, action=action)
     assert isinstance(err, SourceError)
     text = str(err)
@@ -72,7 +74,9 @@ def test_bucket_not_found(code: str | None, status: int) -> None:
     assert err.status == 404
 
 
-@pytest.mark.parametrize(("code", "status"), [("AccessDenied", 403), ("AllAccessDisabled", 403), (None, 403)])
+@pytest.mark.parametrize(
+    ("code", "status"), [("AccessDenied", 403), ("AllAccessDisabled", 403), (None, 403)]
+)
 def test_access_denied_while_listing(code: str | None, status: int) -> None:
     err = message_of(client_error(code, status))
     text = str(err)
@@ -130,7 +134,9 @@ def test_unreachable_endpoint_names_it(exc: Exception) -> None:
 
 
 def test_unreachable_aws_endpoint() -> None:
-    text = str(message_of(EndpointConnectionError(endpoint_url="https://s3.amazonaws.com"), endpoint=None))
+    text = str(
+        message_of(EndpointConnectionError(endpoint_url="https://s3.amazonaws.com"), endpoint=None)
+    )
     assert "could not connect" in text
     assert "AWS S3 endpoint" in text
 
@@ -140,7 +146,13 @@ def test_read_timeout() -> None:
     assert "read timeout" in str(err)
 
 
-@pytest.mark.parametrize("exc", [NoCredentialsError(), PartialCredentialsError(provider="env", cred_var="AWS_SECRET_ACCESS_KEY")])
+@pytest.mark.parametrize(
+    "exc",
+    [
+        NoCredentialsError(),
+        PartialCredentialsError(provider="env", cred_var="AWS_SECRET_ACCESS_KEY"),
+    ],
+)
 def test_no_credentials(exc: Exception) -> None:
     err = message_of(exc)
     text = str(err)
@@ -180,7 +192,9 @@ def test_other_exception() -> None:
         (None, 400, "list"),
     ],
 )
-def test_messages_never_carry_the_exception_message(code: str | None, status: int, action: str) -> None:
+def test_messages_never_carry_the_exception_message(
+    code: str | None, status: int, action: str
+) -> None:
     exc = client_error(
         code,
         status,

@@ -62,9 +62,14 @@ class StubClient:
         return self._head
 
 
-def client_error(code: str, status: int, operation: str = "GetObject", message: str = "") -> ClientError:
+def client_error(
+    code: str, status: int, operation: str = "GetObject", message: str = ""
+) -> ClientError:
     return ClientError(
-        {"Error": {"Code": code, "Message": message}, "ResponseMetadata": {"HTTPStatusCode": status}},
+        {
+            "Error": {"Code": code, "Message": message},
+            "ResponseMetadata": {"HTTPStatusCode": status},
+        },
         operation,
     )
 
@@ -99,8 +104,13 @@ def test_body_exactly_at_the_limit_is_ok(s3: Any, bucket: str) -> None:
 
 
 def test_head_when_body_not_wanted(s3: Any, bucket: str) -> None:
-    s3.put_object(Bucket=bucket, Key="img.png", Body=b"\x89PNG....", ContentType="image/png",
-                  Metadata={"camera": "x100"})
+    s3.put_object(
+        Bucket=bucket,
+        Key="img.png",
+        Body=b"\x89PNG....",
+        ContentType="image/png",
+        Metadata={"camera": "x100"},
+    )
     calls: list[str] = []
     s3.meta.events.register("before-call.s3.GetObject", lambda **kw: calls.append("GET"))
     s3.meta.events.register("before-call.s3.HeadObject", lambda **kw: calls.append("HEAD"))
@@ -148,8 +158,12 @@ def test_body_longer_than_content_length_claims_is_cut_at_one_byte_past() -> Non
 def test_ok_body_is_closed() -> None:
     obj = stub_obj("k.txt", 3)
     body = TrackingBody(b"abc")
-    fetched = fetch_object(StubClient(get={"Body": body, "ContentLength": 3, "VersionId": "null"}),
-                           "b", obj, max_bytes=10)
+    fetched = fetch_object(
+        StubClient(get={"Body": body, "ContentLength": 3, "VersionId": "null"}),
+        "b",
+        obj,
+        max_bytes=10,
+    )
     assert fetched.outcome == OK and fetched.body == b"abc"
     assert fetched.version_id is None  # "null" is S3's "unversioned"
     assert body.closed
@@ -195,8 +209,13 @@ def test_access_denied_is_failed_with_reason() -> None:
 
 def test_head_forbidden_without_code_is_failed() -> None:
     obj = stub_obj("k.png", 3)
-    fetched = fetch_object(StubClient(head=client_error("403", 403, "HeadObject")), "b", obj,
-                           max_bytes=10, want_body=False)
+    fetched = fetch_object(
+        StubClient(head=client_error("403", 403, "HeadObject")),
+        "b",
+        obj,
+        max_bytes=10,
+        want_body=False,
+    )
     assert fetched.outcome == FAILED
     assert fetched.request == "HEAD"
     assert "access denied" in (fetched.reason or "")
@@ -204,12 +223,14 @@ def test_head_forbidden_without_code_is_failed() -> None:
 
 def test_other_errors_are_failed_not_raised() -> None:
     obj = stub_obj("k.md", 3)
-    slow = fetch_object(StubClient(get=client_error("SlowDown", 503, message="secret-ish")), "b",
-                        obj, max_bytes=10)
+    slow = fetch_object(
+        StubClient(get=client_error("SlowDown", 503, message="secret-ish")), "b", obj, max_bytes=10
+    )
     assert slow.outcome == FAILED
     assert slow.reason == "SlowDown (503)"
 
-    down = fetch_object(StubClient(get=EndpointConnectionError(endpoint_url="http://x:1")), "b",
-                        obj, max_bytes=10)
+    down = fetch_object(
+        StubClient(get=EndpointConnectionError(endpoint_url="http://x:1")), "b", obj, max_bytes=10
+    )
     assert down.outcome == FAILED
     assert "EndpointConnectionError" in (down.reason or "")

@@ -96,7 +96,10 @@ class Wrapped:
 
 def client_error(code: str, status: int, operation: str) -> ClientError:
     return ClientError(
-        {"Error": {"Code": code, "Message": "injected"}, "ResponseMetadata": {"HTTPStatusCode": status}},
+        {
+            "Error": {"Code": code, "Message": "injected"},
+            "ResponseMetadata": {"HTTPStatusCode": status},
+        },
         operation,
     )
 
@@ -114,8 +117,7 @@ def found(index: SqliteIndex, query: str) -> list[str]:
 
 
 def test_first_run_indexes_every_selected_object(s3: Any, bucket: str, index: SqliteIndex) -> None:
-    (source,) = parse_sources(
-        f"""
+    (source,) = parse_sources(f"""
 sources:
   - name: docs
     bucket: {BUCKET}
@@ -123,9 +125,13 @@ sources:
     extensions: [md, TXT]
     tags: {{team: docs, user: nobody}}
     tag_regex: "users/(?P<user>[^/]+)/"
-"""
+""")
+    put(
+        s3,
+        "hb/guides/intro.md",
+        "# Intro\n\nWelcome to the zebra handbook.",
+        ContentType="text/markdown",
     )
-    put(s3, "hb/guides/intro.md", "# Intro\n\nWelcome to the zebra handbook.", ContentType="text/markdown")
     put(s3, "hb/guides/users/alice/notes.txt", "alice writes about quokkas")
     put(s3, "hb/guides/deep/er/x.MD", "# Deep\n\nnarwhal")
     put(s3, "hb/guides/skip.pdf", b"%PDF-1.4")
@@ -145,7 +151,8 @@ sources:
     assert report.failed == []
     assert report.deleted == 0
     assert report.bytes_fetched == sum(
-        listed[k]["Size"] for k in ["hb/guides/intro.md", "hb/guides/users/alice/notes.txt", "hb/guides/deep/er/x.MD"]
+        listed[k]["Size"]
+        for k in ["hb/guides/intro.md", "hb/guides/users/alice/notes.txt", "hb/guides/deep/er/x.MD"]
     )
     assert sorted(index.manifest("docs")) == [
         "hb/guides/deep/er/x.MD",
@@ -181,7 +188,14 @@ sources:
 
 
 def test_root_partition_takes_only_loose_objects(s3: Any, bucket: str, index: SqliteIndex) -> None:
-    put_many(s3, {"hb/loose.md": "loose walrus", "hb/sub/nested.md": "nested", "hb/(root)/r.md": "fake root"})
+    put_many(
+        s3,
+        {
+            "hb/loose.md": "loose walrus",
+            "hb/sub/nested.md": "nested",
+            "hb/(root)/r.md": "fake root",
+        },
+    )
     report = ingest_partition(s3, make_source(prefix="hb/"), ROOT, index)
     assert report.listed == 1 and report.indexed == 1
     doc = index.get("docs", "hb/loose.md")
@@ -192,6 +206,20 @@ def test_root_partition_takes_only_loose_objects(s3: Any, bucket: str, index: Sq
     doc = index.get("docs", "hb/(root)/r.md")
     assert doc is not None and doc.partition == "(root)/"
     assert index.count("docs", ROOT) == 1 and index.count("docs", "(root)/") == 1
+
+
+def test_odd_folder_name_partition_round_trips(s3: Any, bucket: str, index: SqliteIndex) -> None:
+    put_many(s3, {"a,b|c.../x y+z%.md": "odd folder wombat", "plain/y.md": "plain"})
+    partition = "a%2Cb%7Cc%2E%2E%2E/"
+    source = make_source()
+    report = ingest_partition(s3, source, partition, index)
+    assert report.listed == 1 and report.indexed == 1
+    doc = index.get("docs", "a,b|c.../x y+z%.md")
+    assert doc is not None and doc.partition == partition
+    assert found(index, "wombat") == ["a,b|c.../x y+z%.md"]
+
+    again = ingest_partition(s3, source, partition, index)
+    assert again.unchanged == 1 and again.get_requests == 0 and again.deleted == 0
 
 
 def test_object_without_extension_is_fetched_and_typed_by_content_type(
@@ -240,6 +268,7 @@ def test_modified_object_alone_is_refetched(s3: Any, bucket: str, index: SqliteI
     counter = RequestCounter(s3)
     report = ingest_partition(s3, source, ROOT, index)
 
+    assert counter.counts == Counter({"GET": 1})
     assert counter.keys == [("GET", "a.md")]
     assert report.get_requests == 1
     assert report.indexed == 1 and report.unchanged == 2
@@ -311,7 +340,9 @@ def test_document_limit_counts_other_partitions(s3: Any, bucket: str, index: Sql
     assert index.count("docs") == 3
 
 
-def test_object_over_max_file_size_is_skipped_unfetched(s3: Any, bucket: str, index: SqliteIndex) -> None:
+def test_object_over_max_file_size_is_skipped_unfetched(
+    s3: Any, bucket: str, index: SqliteIndex
+) -> None:
     put_many(s3, {"small.md": "tiny", "big.md": "x" * 100})
     counter = RequestCounter(s3)
     report = ingest_partition(s3, make_source(max_file_size=50), ROOT, index)
@@ -320,7 +351,9 @@ def test_object_over_max_file_size_is_skipped_unfetched(s3: Any, bucket: str, in
     assert index.get("docs", "big.md") is None
 
 
-def test_object_that_grew_past_max_file_size_is_dropped(s3: Any, bucket: str, index: SqliteIndex) -> None:
+def test_object_that_grew_past_max_file_size_is_dropped(
+    s3: Any, bucket: str, index: SqliteIndex
+) -> None:
     source = make_source(max_file_size=50)
     put_many(s3, {"a.md": "alpha", "b.md": "small"})
     ingest_partition(s3, source, ROOT, index)
@@ -334,7 +367,9 @@ def test_object_that_grew_past_max_file_size_is_dropped(s3: Any, bucket: str, in
     assert index.get("docs", "a.md") is not None
 
 
-def test_object_growing_between_list_and_get_is_too_large(s3: Any, bucket: str, index: SqliteIndex) -> None:
+def test_object_growing_between_list_and_get_is_too_large(
+    s3: Any, bucket: str, index: SqliteIndex
+) -> None:
     source = make_source(max_file_size=50)
     put_many(s3, {"a.md": "alpha", "b.md": "small"})
     ingest_partition(s3, source, ROOT, index)
@@ -352,12 +387,20 @@ def test_object_growing_between_list_and_get_is_too_large(s3: Any, bucket: str, 
     assert index.get("docs", "a.md") is not None
 
 
-def test_unsupported_type_is_metadata_only_via_head(s3: Any, bucket: str, index: SqliteIndex) -> None:
-    put(s3, "img/photo.png", b"\x89PNG\r\n\x1a\n" + b"\0" * 100, ContentType="image/png",
-        Metadata={"camera": "x100"})
+def test_unsupported_type_is_metadata_only_via_head(
+    s3: Any, bucket: str, index: SqliteIndex
+) -> None:
+    put(
+        s3,
+        "img/photo.png",
+        b"\x89PNG\r\n\x1a\n" + b"\0" * 100,
+        ContentType="image/png",
+        Metadata={"camera": "x100"},
+    )
     counter = RequestCounter(s3)
     report = ingest_partition(s3, make_source(), "img/", index)
 
+    assert counter.counts == Counter({"HEAD": 1})
     assert counter.keys == [("HEAD", "img/photo.png")]
     assert report.head_requests == 1 and report.get_requests == 0
     assert report.metadata_only == 1 and report.indexed == 0
@@ -374,7 +417,9 @@ def test_unsupported_type_is_metadata_only_via_head(s3: Any, bucket: str, index:
     assert doc.size == 108
 
 
-def test_archived_object_is_metadata_only_without_get(s3: Any, bucket: str, index: SqliteIndex) -> None:
+def test_archived_object_is_metadata_only_without_get(
+    s3: Any, bucket: str, index: SqliteIndex
+) -> None:
     put(s3, "cold.md", "frozen penguin", StorageClass="GLACIER")
     put(s3, "deep.md", "deeper", StorageClass="DEEP_ARCHIVE")
     counter = RequestCounter(s3)
@@ -440,7 +485,9 @@ def test_listing_failing_midway_deletes_nothing_and_keeps_fetched(
     assert found(index, "armadillo") == ["a.md"]
 
 
-def test_listing_failing_on_first_page_is_a_source_error(s3: Any, bucket: str, index: SqliteIndex) -> None:
+def test_listing_failing_on_first_page_is_a_source_error(
+    s3: Any, bucket: str, index: SqliteIndex
+) -> None:
     put_many(s3, {"a.md": "x"})
     ingest_partition(s3, make_source(), ROOT, index)
     denied = client_error("AccessDenied", 403, "ListObjectsV2")
@@ -459,7 +506,9 @@ def test_missing_bucket_is_a_source_error(s3: Any, index: SqliteIndex) -> None:
     assert BUCKET in str(info.value) and "'docs'" in str(info.value)
 
 
-def test_delete_guard_holds_mass_deletion_until_forced(s3: Any, bucket: str, index: SqliteIndex) -> None:
+def test_delete_guard_holds_mass_deletion_until_forced(
+    s3: Any, bucket: str, index: SqliteIndex
+) -> None:
     keys = [f"{i:02d}.md" for i in range(12)]
     put_many(s3, {k: f"doc {k}" for k in keys})
     source = make_source()
@@ -478,7 +527,9 @@ def test_delete_guard_holds_mass_deletion_until_forced(s3: Any, bucket: str, ind
     assert sorted(index.manifest("docs")) == keys[10:]
 
 
-def test_delete_guard_lets_small_deletions_through(s3: Any, bucket: str, index: SqliteIndex) -> None:
+def test_delete_guard_lets_small_deletions_through(
+    s3: Any, bucket: str, index: SqliteIndex
+) -> None:
     keys = [f"{i:02d}.md" for i in range(12)]
     put_many(s3, {k: "x" for k in keys})
     source = make_source()
@@ -490,7 +541,9 @@ def test_delete_guard_lets_small_deletions_through(s3: Any, bucket: str, index: 
     assert index.count("docs") == 3
 
 
-def test_per_object_access_denied_keeps_previous_version(s3: Any, bucket: str, index: SqliteIndex) -> None:
+def test_per_object_access_denied_keeps_previous_version(
+    s3: Any, bucket: str, index: SqliteIndex
+) -> None:
     put_many(s3, {"a.md": "alpha", "b.md": "bravo beaver", "c.md": "charlie"})
     source = make_source()
     ingest_partition(s3, source, ROOT, index)
@@ -517,6 +570,10 @@ def test_per_object_access_denied_keeps_previous_version(s3: Any, bucket: str, i
     assert found(index, "beaver") == ["b.md"]  # the previous version stays
     assert found(index, "badger") == []
     assert index.get("docs", "d.md") is None
+    assert sorted((f.key, f.partition) for f in index.failures("docs")) == [
+        ("b.md", ROOT),
+        ("d.md", ROOT),
+    ]
 
     # The failed object still differs from the index, so the next run tries it again.
     counter = RequestCounter(s3)
@@ -525,9 +582,12 @@ def test_per_object_access_denied_keeps_previous_version(s3: Any, bucket: str, i
     assert report.failed == []
     assert found(index, "badger") == ["b.md"]
     assert found(index, "dingo") == ["d.md"]
+    assert index.failures("docs") == []
 
 
-def test_object_deleted_between_list_and_get_is_a_deletion(s3: Any, bucket: str, index: SqliteIndex) -> None:
+def test_object_deleted_between_list_and_get_is_a_deletion(
+    s3: Any, bucket: str, index: SqliteIndex
+) -> None:
     put_many(s3, {"a.md": "alpha", "b.md": "bravo bison"})
     source = make_source()
     ingest_partition(s3, source, ROOT, index)

@@ -23,7 +23,9 @@ T0 = datetime(2024, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
 
 
 def obj(rel_path: str, size: int = 10, prefix: str = "") -> ListedObject:
-    return ListedObject(key=prefix + rel_path, rel_path=rel_path, size=size, etag="e", last_modified=T0)
+    return ListedObject(
+        key=prefix + rel_path, rel_path=rel_path, size=size, etag="e", last_modified=T0
+    )
 
 
 @pytest.mark.parametrize(

@@ -49,8 +49,7 @@ def one_source(extra: str, name: str | None = "docs") -> str:
 
 
 def test_every_field_is_parsed() -> None:
-    text = yaml_of(
-        """
+    text = yaml_of("""
         sources:
           - name: handbook
             bucket: acme-docs
@@ -70,12 +69,12 @@ def test_every_field_is_parsed() -> None:
             tags: {team: docs, year: 2024}
             tag_regex: "users/(?P<user>[^/]+)/"
             fetch_concurrency: 8
-            sync_interval_seconds: 60
+            sync_interval: 5m
+            max_attempts: 3
           - name: public
             bucket: open-data
             credentials: {anonymous: true}
-        """
-    )
+        """)
     handbook, public = parse_sources(text)
     assert handbook.name == "handbook"
     assert handbook.bucket == "acme-docs"
@@ -96,7 +95,8 @@ def test_every_field_is_parsed() -> None:
     assert handbook.tags == {"team": "docs", "year": "2024"}  # values become strings
     assert handbook.tag_regex == "users/(?P<user>[^/]+)/"
     assert handbook.fetch_concurrency == 8
-    assert handbook.sync_interval_seconds == 60
+    assert handbook.sync_interval == 300
+    assert handbook.max_attempts == 3
 
     assert public.credentials.anonymous is True
     assert public.credentials.method == "anonymous"
@@ -198,15 +198,13 @@ def test_unknown_field_names_source_and_field() -> None:
 
 
 def test_unknown_field_of_unnamed_source_uses_its_position() -> None:
-    text = yaml_of(
-        """
+    text = yaml_of("""
         sources:
           - name: first
             bucket: b-one
           - bucket: b-two
             colour: blue
-        """
-    )
+        """)
     message = error_of(text)
     assert "source #2" in message
     assert "'name'" in message and "is required" in message
@@ -261,15 +259,13 @@ def test_regex_length_limit() -> None:
 
 
 def test_duplicate_name() -> None:
-    text = yaml_of(
-        """
+    text = yaml_of("""
         sources:
           - name: docs
             bucket: b-one
           - name: docs
             bucket: b-two
-        """
-    )
+        """)
     message = error_of(text)
     assert "source 'docs'" in message
     assert "'name'" in message
@@ -277,12 +273,10 @@ def test_duplicate_name() -> None:
 
 
 def test_missing_bucket() -> None:
-    text = yaml_of(
-        """
+    text = yaml_of("""
         sources:
           - name: docs
-        """
-    )
+        """)
     message = error_of(text)
     assert "source 'docs'" in message
     assert "'bucket'" in message
@@ -290,14 +284,12 @@ def test_missing_bucket() -> None:
 
 
 def test_missing_bucket_of_unnamed_source() -> None:
-    text = yaml_of(
-        """
+    text = yaml_of("""
         sources:
           - name: ok
             bucket: fine
           - prefix: x/
-        """
-    )
+        """)
     message = error_of(text)
     assert "source #2" in message
     assert "required" in message
@@ -397,6 +389,13 @@ def test_source_name_with_trailing_newline_is_rejected() -> None:
     assert "'name'" in message
 
 
+@pytest.mark.parametrize("value", ["soon", "3", "-1m", "1.5h"])
+def test_bad_sync_interval(value: str) -> None:
+    message = error_of(one_source(f"sync_interval: '{value}'"))
+    assert "source 'docs'" in message
+    assert "'sync_interval'" in message
+
+
 def test_several_problems_are_one_message_that_counts_the_rest() -> None:
     message = error_of(one_source("max_file_size: nope\nfetch_concurrency: nope\ncolour: x"))
     assert "source 'docs'" in message
@@ -463,6 +462,23 @@ def test_interpolation_of_a_missing_variable_names_it(monkeypatch: pytest.Monkey
     # Like every other error of the file: it names the file and the source.
     assert "conf/sources.yaml" in message
     assert "docs" in message
+
+
+def test_interpolated_numbers_are_accepted(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Interpolation always yields text; every numeric field must take it, as they take "8".
+    monkeypatch.delenv("S3_TEST_LIMIT", raising=False)
+    monkeypatch.delenv("S3_TEST_SIZE", raising=False)
+    monkeypatch.delenv("S3_TEST_CONCURRENCY", raising=False)
+    (source,) = parse_sources(
+        one_source(
+            "max_file_size: ${S3_TEST_SIZE:-1MB}\n"
+            "fetch_concurrency: ${S3_TEST_CONCURRENCY:-4}\n"
+            "document_limit: ${S3_TEST_LIMIT:-250}"
+        )
+    )
+    assert source.max_file_size == 1_000_000
+    assert source.fetch_concurrency == 4
+    assert source.document_limit == 250
 
 
 def test_credentials_are_not_interpolated(monkeypatch: pytest.MonkeyPatch) -> None:

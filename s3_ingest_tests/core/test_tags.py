@@ -75,9 +75,7 @@ def test_build_compiles_the_pattern() -> None:
 @settings(max_examples=300, deadline=None)
 @given(st.text(max_size=200))
 def test_tags_for_never_raises(key: str) -> None:
-    tagger = Tagger.build(
-        {"team": "docs"}, r"(?:^|/)users/(?P<user>[^/]+)/(?:(?P<year>\d{4})/)?"
-    )
+    tagger = Tagger.build({"team": "docs"}, r"(?:^|/)users/(?P<user>[^/]+)/(?:(?P<year>\d{4})/)?")
     tags = tagger.tags_for(key)
     assert tags["team"] == "docs"
     assert set(tags) <= {"team", "user", "year"}

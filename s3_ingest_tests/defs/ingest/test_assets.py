@@ -195,3 +195,28 @@ def test_a_failed_listing_loses_nothing_already_indexed(local_s3, s3_client, buc
     wrong = wrong.model_copy(update={"name": "docs"})
     assert not run_partition(wrong, "a/", index_path).success
     assert SqliteIndex(str(index_path)).count("docs") == 1
+
+
+def test_delete_guard_holds_a_mass_deletion_until_forced(local_s3, s3_client, bucket, index_path):
+    put_objects(s3_client, bucket, {f"a/{i:02d}.md": f"doc {i}" for i in range(12)})
+    source = make_source(local_s3.endpoint_url, bucket)
+    assert run_partition(source, "a/", index_path).success
+    for i in range(11):
+        s3_client.delete_object(Bucket=bucket, Key=f"a/{i:02d}.md")
+    held = run_partition(source, "a/", index_path)
+    assert not held.success
+    message = failure_of(held)
+    assert "would delete 11 of 12" in message and "force_delete" in message
+    assert SqliteIndex(str(index_path)).count("docs") == 12
+
+    forced = run_partition(source, "a/", index_path, config={"force_delete": True})
+    assert forced.success and metadata_of(forced, source)["deleted"] == 11
+    assert set(SqliteIndex(str(index_path)).manifest("docs")) == {"a/11.md"}
+
+
+def test_full_mode_refetches_and_reextracts_everything(local_s3, s3_client, bucket, index_path):
+    put_objects(s3_client, bucket, {"a/1.md": "one", "a/2.md": "two"})
+    source = make_source(local_s3.endpoint_url, bucket)
+    run_partition(source, "a/", index_path)
+    again = run_partition(source, "a/", index_path, config={"full": True})
+    assert metadata_of(again, source)["fetched"] == 2 and metadata_of(again, source)["unchanged"] == 0

@@ -1,0 +1,51 @@
+"""Compare one partition of the index with the bucket: what is missing, orphaned or stale."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from s3_ingest.core.changes import is_changed
+from s3_ingest.core.index.base import DocumentIndex
+from s3_ingest.core.ingest import selector_for
+from s3_ingest.core.listing import iter_partition
+from s3_ingest.core.sources import Source
+
+SAMPLE = 20
+
+
+@dataclass
+class Drift:
+    listed: int = 0
+    indexed: int = 0
+    missing: list[str] = field(default_factory=list)  # selected in the bucket, not in the index
+    orphaned: list[str] = field(default_factory=list)  # in the index, not (selected) in the bucket
+    stale: list[str] = field(default_factory=list)  # in both, but the bucket's is newer
+
+    @property
+    def in_step(self) -> bool:
+        return not (self.missing or self.orphaned or self.stale)
+
+
+def partition_drift(client: Any, source: Source, partition: str, index: DocumentIndex) -> Drift:
+    """Objects past the source's document_limit are not counted missing: the limit keeps them out."""
+    manifest = index.manifest(source.name, partition)
+    drift = Drift(indexed=len(manifest))
+    selector = selector_for(source)
+    limit_left = None
+    if source.document_limit is not None:
+        limit_left = max(0, source.document_limit - (index.count(source.name) - len(manifest)))
+    selected = 0
+    for obj in iter_partition(client, source.bucket, source.prefix, partition):
+        drift.listed += 1
+        if selector.skip_reason(obj) is not None:
+            continue
+        selected += 1
+        entry = manifest.pop(obj.key, None)
+        if entry is None:
+            if limit_left is None or selected <= limit_left:
+                drift.missing.append(obj.key)
+        elif is_changed(obj, entry):
+            drift.stale.append(obj.key)
+    drift.orphaned = sorted(manifest)
+    return drift

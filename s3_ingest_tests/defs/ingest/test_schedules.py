@@ -1,0 +1,26 @@
+"""The daily reconciliation schedule asks for every known partition, once per day."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from dagster import build_schedule_context, instance_for_test
+
+from s3_ingest.defs.ingest.schedules import build_reconcile_schedule, build_sync_job
+from s3_ingest_tests.conftest import make_source
+
+
+def test_schedule_requests_each_partition_with_a_run_key_per_day():
+    source = make_source("http://127.0.0.1:1", "b")
+    schedule = build_reconcile_schedule(source, build_sync_job(source))
+    assert schedule.cron_schedule == "0 3 * * *"
+    with instance_for_test() as instance:
+        instance.add_dynamic_partitions("docs_prefixes", ["(root)", "a/", "b/"])
+        day1 = datetime(2026, 11, 1, 3, tzinfo=timezone.utc)
+        with build_schedule_context(instance=instance, scheduled_execution_time=day1) as context:
+            requests = schedule.evaluate_tick(context).run_requests
+        day2 = datetime(2026, 11, 2, 3, tzinfo=timezone.utc)
+        with build_schedule_context(instance=instance, scheduled_execution_time=day2) as context:
+            again = schedule.evaluate_tick(context).run_requests
+    assert sorted(r.partition_key for r in requests) == ["(root)", "a/", "b/"]
+    assert {r.run_key for r in requests}.isdisjoint({r.run_key for r in again})
