@@ -54,7 +54,8 @@ def make_client(settings: ClientSettings, service: str = "s3") -> Any:
     SQS for a source's event queue, with the same credentials and retries."""
     session = boto3.session.Session(profile_name=settings.profile_name)
     config = Config(
-        retries={"max_attempts": settings.max_attempts, "mode": settings.retry_mode},
+        # total_max_attempts counts the first attempt too (plain max_attempts counts retries).
+        retries={"total_max_attempts": settings.max_attempts, "mode": settings.retry_mode},
         s3={"addressing_style": "path" if settings.path_style else "auto"},
         max_pool_connections=settings.max_pool_connections,
         connect_timeout=settings.connect_timeout,

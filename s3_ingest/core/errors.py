@@ -96,7 +96,8 @@ def explain(exc: BaseException, *, source: str, bucket: str, endpoint: str | Non
         return SourceError(f"{where}: S3 answered {code} ({status}) after retries",
                            status=status, code=code)
     if isinstance(exc, BotoCoreError):
-        return SourceError(f"{where}: {type(exc).__name__}: {exc}", code=type(exc).__name__)
+        # The class name only: some botocore messages carry request or credential details.
+        return SourceError(f"{where}: {type(exc).__name__} after retries", code=type(exc).__name__)
     return SourceError(f"{where}: {type(exc).__name__}", code=type(exc).__name__)
 
 

@@ -235,6 +235,7 @@ class _PartitionIngest:
         source, report, options = self.source, self.report, self.options
         manifest = self.index.manifest(source.name, self.partition)
         known_before = len(manifest)
+        indexed = set(manifest)
         limit_left = None
         if source.document_limit is not None:
             others = self.index.count(source.name) - known_before
@@ -278,14 +279,17 @@ class _PartitionIngest:
             ) from None
         # The listing completed: whatever the index holds that it did not select is gone.
         self.to_delete.extend(manifest.keys())
-        self._delete(known_before)
+        self._delete(known_before, indexed)
         # Replaces the partition's previous failure records: what succeeded now is cleared.
         self.index.record_failures(source.name, self.partition, report.failed)
         report.seconds = time.monotonic() - started
         self._maybe_progress(force=True)
         return report
 
-    def _delete(self, known_before: int) -> None:
+    def _delete(self, known_before: int, indexed: set[str]) -> None:
+        # Only keys the index holds count: an object that vanished before it was ever indexed
+        # deletes nothing.
+        self.to_delete = [key for key in self.to_delete if key in indexed]
         if not self.to_delete:
             return
         options, count = self.options, len(self.to_delete)

@@ -57,9 +57,12 @@ def glob_to_regex(pattern: str) -> re.Pattern[str]:
 
 
 def glob_matches(pattern: str, rel_path: str) -> bool:
-    """Match a glob on a path relative to the source prefix. A pattern without `/` matches the
-    file name at any depth, as in .gitignore (`*.md` matches `a/b/c.md`)."""
-    if "/" not in pattern.rstrip("/"):
+    """Match a glob on a path relative to the source prefix. As in .gitignore, a pattern without
+    `/` matches the file name at any depth (`*.md` matches `a/b/c.md`), and a folder pattern
+    with only a trailing `/` matches everything under such a folder at any depth (`drafts/`)."""
+    if pattern.endswith("/") and "/" not in pattern[:-1]:
+        return bool(glob_to_regex(f"**/{pattern}**").match(rel_path))
+    if "/" not in pattern:
         return bool(glob_to_regex(pattern).match(posixpath.basename(rel_path)))
     return bool(glob_to_regex(pattern.lstrip("/")).match(rel_path))
 

@@ -39,9 +39,9 @@ DEFAULT_DOCUMENT_LIMIT = 10_000
 DEFAULT_MAX_FILE_SIZE = 50 * 1024 * 1024
 MAX_TAG_REGEX_LENGTH = 200
 
-_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,62}$")
-_ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_SIZE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]?i?B?)?\s*$", re.IGNORECASE)
+_NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,62}")
+_ENV_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_SIZE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]i?B?|B)?\s*$", re.IGNORECASE)
 _INTERPOLATION_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
 
@@ -65,7 +65,7 @@ class Credentials(_Strict):
     @field_validator("access_key_id_env", "secret_access_key_env", "session_token_env")
     @classmethod
     def _env_name(cls, value: str | None) -> str | None:
-        if value is not None and not _ENV_NAME_RE.match(value):
+        if value is not None and not _ENV_NAME_RE.fullmatch(value):
             raise ValueError(
                 "must be the NAME of an environment variable (letters, digits, underscores), "
                 "not the secret itself"
@@ -133,7 +133,7 @@ class Source(_Strict):
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
-        if not _NAME_RE.match(value):
+        if not _NAME_RE.fullmatch(value):
             raise ValueError(
                 "must start with a letter and hold only letters, digits and underscores "
                 "(it names Dagster assets and partitions)"
@@ -176,9 +176,13 @@ class Source(_Strict):
     @field_validator("document_limit", mode="before")
     @classmethod
     def _limit(cls, value: Any) -> int | None:
+        if isinstance(value, bool):
+            raise ValueError("must be a positive whole number, or `unlimited`")
+        if isinstance(value, str) and value.strip().isdigit():
+            value = int(value)  # interpolated values arrive as text
         if value in (None, "unlimited", "none", 0):
             return None
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        if not isinstance(value, int) or value < 0:
             raise ValueError("must be a positive whole number, or `unlimited`")
         return value
 
@@ -276,29 +280,57 @@ def parse_duration(value: Any) -> int:
     raise ValueError(f"{value!r} is not a duration; use seconds or a unit, like 30s or 4h")
 
 
-def _interpolate(value: Any, path: str) -> Any:
-    """Expand ${VAR} and ${VAR:-default} in strings, so endpoints can differ per machine.
+class _UnsetVariable(Exception):
+    def __init__(self, name: str, field: str) -> None:
+        super().__init__(name)
+        self.name, self.field = name, field
+
+
+def _interpolate(value: Any, field: str = "") -> Any:
+    """Expand ${VAR} and ${VAR:-default} (default when unset or empty, as in a shell) in strings,
+    so endpoints can differ per machine.
 
     Credentials are not interpolated: they stay references, resolved only when a client is made.
     """
     if isinstance(value, dict):
         return {
-            k: v if k == "credentials" else _interpolate(v, f"{path}.{k}") for k, v in value.items()
+            k: v if k == "credentials" else _interpolate(v, f"{field}.{k}".lstrip("."))
+            for k, v in value.items()
         }
     if isinstance(value, list):
-        return [_interpolate(v, f"{path}[{i}]") for i, v in enumerate(value)]
+        return [_interpolate(v, f"{field}[{i}]") for i, v in enumerate(value)]
     if isinstance(value, str):
 
         def replace(match: re.Match[str]) -> str:
             name, default = match.group(1), match.group(2)
-            if name in os.environ:
+            if os.environ.get(name):
                 return os.environ[name]
             if default is not None:
                 return default
-            raise SourcesFileError(f"{path}: environment variable {name} is not set")
+            if name in os.environ:
+                return ""
+            raise _UnsetVariable(name, field)
 
         return _INTERPOLATION_RE.sub(replace, value)
     return value
+
+
+def _interpolate_sources(raw: dict[str, Any], origin: str) -> dict[str, Any]:
+    entries = raw.get("sources")
+    if not isinstance(entries, list):
+        return raw
+    out = []
+    for number, entry in enumerate(entries, 1):
+        try:
+            out.append(_interpolate(entry))
+        except _UnsetVariable as exc:
+            name = entry.get("name") if isinstance(entry, dict) else None
+            where = f"source {name!r}" if name else f"source #{number}"
+            raise SourcesFileError(
+                f"{origin}: {where}: field {exc.field!r}: environment variable {exc.name} is "
+                "not set (use ${VAR:-default} for a fallback)"
+            ) from None
+    return {**raw, "sources": out}
 
 
 def _describe(error: dict[str, Any], raw: Any) -> str:
@@ -332,7 +364,7 @@ def parse_sources(text: str, origin: str = "<string>") -> list[Source]:
         raise SourcesFileError(f"{origin}: lists no sources; add a `sources:` list")
     if not isinstance(raw, dict):
         raise SourcesFileError(f"{origin}: must be a mapping with a `sources:` list")
-    raw = _interpolate(raw, "sources file")
+    raw = _interpolate_sources(raw, origin)
     try:
         sources = SourcesFile.model_validate(raw).sources
     except ValidationError as exc:
