@@ -63,7 +63,7 @@ def _print_index(index_url: str) -> None:
         for query in DEMO_QUERIES:
             click.echo(f'\nsearch "{query}":')
             for hit in index.search(query, SearchFilters(source="sample"), limit=3):
-                click.echo(f"  {hit.key}  ({hit.score:.2f})\n    {hit.snippet}")
+                click.echo(f"  {hit.key}  ({hit.score:.3g})\n    {' '.join(hit.snippet.split())}")
         users = index.search("notes", SearchFilters(tags={"user": "u-1"}), limit=3)
         click.echo('\nsearch "notes" with tag user=u-1: ' + ", ".join(h.key for h in users))
     finally:

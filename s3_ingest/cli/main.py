@@ -116,10 +116,62 @@ def search(query, source, key_prefix, tags, content_type, limit, as_json, index_
                 "last_modified": hit.last_modified.isoformat(),
             }, ensure_ascii=False))
         else:
-            click.echo(f"{rank:>2}. {hit.source}:{hit.key}  ({hit.score:.2f})")
-            click.echo(f"    {hit.snippet}")
+            click.echo(f"{rank:>2}. {hit.source}:{hit.key}  ({hit.score:.3g})")
+            click.echo(f"    {' '.join(hit.snippet.split())}")
     if not hits and not as_json:
         click.echo("no matches", err=True)
+
+
+@cli.command()
+@click.option("--source", help="Only this source.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per failed object.")
+@click.option("--index", "index_url", help="Index URL or path (default $S3_INGEST_INDEX_URL).")
+def failures(source, as_json, index_url) -> None:
+    """Objects the last run of their partition could not fetch, and why."""
+    from s3_ingest.cli.settings import resolve_index_url
+
+    index = open_index(resolve_index_url(index_url))
+    try:
+        records = index.failures(source)
+    finally:
+        index.close()
+    for record in records:
+        if as_json:
+            click.echo(json.dumps({"source": record.source, "key": record.key,
+                                   "partition": record.partition, "reason": record.reason,
+                                   "failed_at": record.failed_at.isoformat()}))
+        else:
+            when = f"{record.failed_at:%Y-%m-%d %H:%M}"
+            click.echo(f"{record.source}:{record.key}  {record.reason}  ({when})")
+    if not records and not as_json:
+        click.echo("no failed objects", err=True)
+
+
+@cli.command()
+@click.option("--dry-run", is_flag=True, help="Only say what would be removed.")
+@click.option("--sources", "sources_path", type=click.Path(dir_okay=False), help="Sources file.")
+@click.option("--index", "index_url", help="Index URL or path (default $S3_INGEST_INDEX_URL).")
+def prune(dry_run, sources_path, index_url) -> None:
+    """Remove documents of sources no longer in the sources file, and outside their prefix."""
+    from s3_ingest.cli.settings import resolve_index_url
+    from s3_ingest.core.housekeeping import prune as prune_index
+
+    try:
+        sources = load_sources(sources_path)
+    except SourcesFileError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    index = open_index(resolve_index_url(index_url))
+    try:
+        report = prune_index(index, sources, dry_run=dry_run)
+    finally:
+        index.close()
+    verb = "would remove" if dry_run else "removed"
+    click.echo(f"{verb} {report.total} document(s)")
+    for name, count in sorted(report.removed_sources.items()):
+        click.echo(f"  source {name} (no longer configured): {count}")
+    for name, count in sorted(report.outside_prefix.items()):
+        click.echo(f"  source {name}, keys outside its prefix: {count}")
 
 
 @cli.command()

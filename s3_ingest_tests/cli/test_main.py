@@ -126,3 +126,26 @@ def test_bad_sources_file_exits_2_with_one_message(tmp_path):
 def test_search_without_an_index_exits_2(tmp_path):
     result = run_cli("search", "anything", "--index", str(tmp_path / "none.db"), cwd=tmp_path)
     assert result.returncode == 2 and "no index" in result.stderr
+
+
+def test_prune_removes_sources_no_longer_configured(seeded, tmp_path, local_s3, bucket):
+    index = str(tmp_path / "idx.db")
+    assert run_cli("sync", "--sources", str(seeded), "--index", index, cwd=tmp_path).returncode == 0
+    renamed = write_sources(tmp_path / "renamed.yaml", local_s3.endpoint_url, bucket,
+                            name="renamed")
+    dry = run_cli("prune", "--dry-run", "--sources", str(renamed), "--index", index, cwd=tmp_path)
+    assert dry.returncode == 0 and "would remove 4 document(s)" in dry.stdout
+    done = run_cli("prune", "--sources", str(renamed), "--index", index, cwd=tmp_path)
+    assert "removed 4 document(s)" in done.stdout and "source docs" in done.stdout
+    found = run_cli("search", "kestrel", "--index", index, "--json", cwd=tmp_path)
+    assert found.stdout.strip() == ""
+
+
+def test_failures_lists_what_could_not_be_fetched(tmp_path):
+    from s3_ingest.core.index.sqlite import SqliteIndex
+
+    index = str(tmp_path / "idx.db")
+    SqliteIndex(index).record_failures("docs", "a/", [("a/secret.pdf", "access denied (403)")])
+    result = run_cli("failures", "--index", index, "--json", cwd=tmp_path)
+    [record] = [json.loads(line) for line in result.stdout.splitlines()]
+    assert record["key"] == "a/secret.pdf" and "403" in record["reason"]

@@ -409,6 +409,11 @@ class SqliteIndex(DocumentIndex):
         now = _format_datetime(datetime.now(timezone.utc))
         rows = [(source, key, partition, reason, now) for key, reason in failures]
 
+        exists = "SELECT 1 FROM failures WHERE source = ? AND partition = ? LIMIT 1"
+        had_failures = self._read(lambda c: c.execute(exists, (source, partition)).fetchone())
+        if not rows and had_failures is None:
+            return  # nothing failed now or before: a clean re-run writes nothing at all
+
         def work(conn: sqlite3.Connection) -> None:
             conn.execute(
                 "DELETE FROM failures WHERE source = ? AND partition = ?", (source, partition)

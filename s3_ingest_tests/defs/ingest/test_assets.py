@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -111,8 +112,13 @@ def test_second_run_with_nothing_changed_gets_nothing_and_writes_nothing(
         assert proxy.stats.requests["get"] == 12
         proxy.stats.requests.clear()
 
+        watcher = sqlite3.connect(index_path)
+        version = watcher.execute("PRAGMA data_version").fetchone()[0]
         second = run_partition(source, "a/", index_path)
         assert second.success
+        # data_version moves whenever another connection commits: no write happened at all.
+        assert watcher.execute("PRAGMA data_version").fetchone()[0] == version
+        watcher.close()
         meta = metadata_of(second, source)
         assert proxy.stats.requests["get"] == 0 and proxy.stats.requests["head"] == 0
         assert proxy.stats.requests["list"] >= 1
