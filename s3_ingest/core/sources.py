@@ -45,6 +45,14 @@ _SIZE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]i?B?|B)?\s*$", re.IGNORECAS
 _INTERPOLATION_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
 
+def compile_tag_regex(pattern: str) -> Any:
+    """RE2 (linear time: no catastrophic backtracking, whatever the key) with Python's syntax
+    for named groups."""
+    import re2
+
+    return re2.compile(pattern)
+
+
 class SourcesFileError(ValueError):
     """The sources file cannot be used; the message names the file, the source and the field."""
 
@@ -206,6 +214,13 @@ class Source(_Strict):
             raise ValueError(f"does not compile: {exc}") from None
         if not compiled.groupindex:
             raise ValueError("needs at least one named group, like (?P<user>[^/]+)")
+        try:
+            compile_tag_regex(value)
+        except Exception:
+            raise ValueError(
+                "uses a feature RE2 cannot match in linear time (a lookaround or a "
+                "backreference); rewrite it without"
+            ) from None
         return value
 
     @field_validator("endpoint")

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
+from typing import Any
+
+from s3_ingest.core.sources import compile_tag_regex
 
 
 @dataclass(frozen=True)
 class Tagger:
     static: dict[str, str] = field(default_factory=dict)
-    pattern: re.Pattern[str] | None = None
+    pattern: Any = None  # an RE2 pattern
 
     @classmethod
     def build(cls, static: dict[str, str], tag_regex: str | None) -> Tagger:
-        return cls(dict(static), re.compile(tag_regex) if tag_regex else None)
+        return cls(dict(static), compile_tag_regex(tag_regex) if tag_regex else None)
 
     def tags_for(self, key: str) -> dict[str, str]:
         """Static tags, then the regex's named groups (searched in the full key) on top; a group

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import re
 
 from hypothesis import given, settings
@@ -67,9 +69,24 @@ def test_regex_group_overrides_static_tag_of_same_name() -> None:
 
 def test_build_compiles_the_pattern() -> None:
     tagger = Tagger.build({}, r"(?P<x>a)")
-    assert isinstance(tagger.pattern, re.Pattern)
+    assert tagger.pattern.search("xa").groupdict() == {"x": "a"}
     assert Tagger.build({}, None).pattern is None
     assert Tagger.build({}, "").pattern is None
+
+
+def test_catastrophic_pattern_on_a_hostile_key_runs_in_linear_time() -> None:
+    # (a+)+$ backtracks exponentially in Python's re on "aaaa...b"; RE2 does not backtrack.
+    tagger = Tagger.build({}, r"(?P<run>(a+)+)$")
+    hostile = "a" * 1023 + "b"
+    assert tagger.tags_for(hostile) == {}
+    assert tagger.tags_for("a" * 1024) == {"run": "a" * 1024}
+
+
+def test_lookarounds_are_refused_when_the_file_loads() -> None:
+    from s3_ingest.core.sources import SourcesFileError, parse_sources
+
+    with pytest.raises(SourcesFileError, match="tag_regex.*linear time"):
+        parse_sources("sources:\n - name: a\n   bucket: b\n   tag_regex: '(?P<u>x)(?=y)'\n")
 
 
 @settings(max_examples=300, deadline=None)
