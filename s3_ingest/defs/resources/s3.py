@@ -72,5 +72,7 @@ def s3_resource_for(source: Source) -> S3SourceResource:
         profile_name=creds.profile,
         use_unsigned_session=creds.anonymous,
         max_attempts=source.max_attempts,
+        connect_timeout=source.connect_timeout,
+        read_timeout=source.read_timeout,
         max_pool_connections=max(10, source.fetch_concurrency * 2),
     )

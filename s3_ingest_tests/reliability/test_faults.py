@@ -1,0 +1,40 @@
+"""Transient faults: throttling, 5xx, resets and stalls on a share of requests lose nothing."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+from s3_ingest.core.index.sqlite import SqliteIndex
+from s3_ingest.local_s3_proxy import ProxySettings, S3Proxy
+from s3_ingest_tests.conftest import make_source
+from s3_ingest_tests.defs.ingest.test_assets import metadata_of, run_partition
+
+OBJECTS = 1000
+
+
+def test_an_ingest_through_twenty_percent_faults_indexes_every_object_once(
+    local_s3, s3_client, bucket, tmp_path
+):
+    def put(i: int) -> None:
+        s3_client.put_object(Bucket=bucket, Key=f"f/doc-{i:04d}.txt", Body=f"payload {i} kestrel")
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(put, range(OBJECTS)))
+    settings = ProxySettings(fault_share=0.2, stall_s=1.5, seed=11)
+    index_path = tmp_path / "i.db"
+    with S3Proxy(local_s3.endpoint_url, settings) as proxy:
+        source = make_source(proxy.url, bucket, max_attempts=12, read_timeout=1.0,
+                             connect_timeout=1.0, fetch_concurrency=16)
+        result = run_partition(source, "f/", index_path)
+    assert result.success
+    meta = metadata_of(result, source)
+    assert (meta["indexed"], meta["failed"], meta["listed"]) == (OBJECTS, 0, OBJECTS)
+    # The faults really happened, of every kind, on about a fifth of the requests.
+    faults = proxy.stats.faults
+    assert set(faults) == {"slowdown", "internal_error", "reset", "delay"}
+    assert sum(faults.values()) > 0.1 * OBJECTS
+    index = SqliteIndex(str(index_path))
+    manifest = index.manifest("docs")
+    assert len(manifest) == OBJECTS and index.count("docs") == OBJECTS
+    doc = index.get("docs", "f/doc-0420.txt")
+    assert doc.status == "indexed" and doc.text == "payload 420 kestrel"
