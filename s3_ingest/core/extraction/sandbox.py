@@ -1,0 +1,446 @@
+"""`ExtractionSandbox`: run the PDF and DOCX parsers in worker processes with time and memory limits.
+
+A hostile PDF can keep pypdf busy for minutes or make it allocate gigabytes, and a Python
+thread cannot be interrupted. So PDF and DOCX bytes are handed to long-lived worker processes
+(started with "spawn": the caller is multi-threaded, so never a plain fork). Each worker caps
+its own address space with RLIMIT_AS, which turns a memory bomb into a MemoryError inside the
+worker; a worker that takes longer than the time limit is killed and replaced. The other kinds
+are cheap and already bounded by the object size, so they are extracted in the caller's thread.
+
+    with ExtractionSandbox(workers=2, timeout_s=30, memory_limit_mb=1024) as sandbox:
+        result = sandbox.extract(body, key, content_type)
+
+Like `extract`, `ExtractionSandbox.extract` never raises for bad content.
+"""
+
+from __future__ import annotations
+
+import importlib
+import multiprocessing
+import os
+import queue
+import re
+import signal
+import threading
+import time
+import weakref
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+from typing import Any
+
+from .dispatch import extract
+from .kinds import kind_of
+from .result import Extraction, describe, metadata_only
+
+__all__ = ["SANDBOXED_KINDS", "ExtractionSandbox"]
+
+# Kinds whose parsers chew on untrusted binary structure; everything else stays in-process.
+SANDBOXED_KINDS = frozenset({"pdf", "docx"})
+
+_DEFAULT_TARGET = "s3_ingest.core.extraction.dispatch:extract"
+# A worker has this long to import its parsers and report ready (not counted in timeout_s).
+_STARTUP_TIMEOUT_S = 120.0
+# Grace given to a worker between SIGTERM and SIGKILL, and after SIGKILL.
+_KILL_GRACE_S = 2.0
+# How `failed()` phrases a MemoryError that an extractor caught itself.
+_CAUGHT_MEMORY_ERROR = re.compile(r"^(\w+) extraction failed: MemoryError\b")
+
+# Messages between parent and worker (tuples, so nothing but builtins gets pickled).
+_READY, _STARTUP_ERROR, _RESULT = "ready", "startup-error", "result"
+
+
+class ExtractionSandbox:
+    """Extract PDF and DOCX text in worker processes under a time and memory limit.
+
+    workers: how many extractions can run at once (callers beyond that wait for a free worker).
+    timeout_s: wall-clock limit of one extraction; the worker is killed and replaced past it.
+    memory_limit_mb: address-space limit (RLIMIT_AS) of each worker process as a whole,
+        interpreter and parser libraries included (they take about 70 MB).
+    _target: "module:function" run in the worker instead of `extract`; for tests.
+
+    Workers are started lazily on first use and are daemon processes. Thread-safe. `close()`
+    (or leaving the `with` block) kills them; it is idempotent, and `extract` raises
+    RuntimeError afterwards.
+    """
+
+    def __init__(
+        self,
+        workers: int = 2,
+        timeout_s: float = 30.0,
+        memory_limit_mb: int = 1024,
+        *,
+        _target: str = _DEFAULT_TARGET,
+    ) -> None:
+        if workers < 1:
+            raise ValueError(f"workers must be at least 1, got {workers}")
+        if not timeout_s > 0:
+            raise ValueError(f"timeout_s must be positive, got {timeout_s}")
+        if memory_limit_mb < 1:
+            raise ValueError(f"memory_limit_mb must be positive, got {memory_limit_mb}")
+        if ":" not in _target:
+            raise ValueError(f"_target must be 'module:function', got {_target!r}")
+        self.workers = workers
+        self.timeout_s = float(timeout_s)
+        self.memory_limit_mb = memory_limit_mb
+        self._pool = _Pool(workers, _target, memory_limit_mb * 1024 * 1024)
+        self._finalizer = weakref.finalize(self, self._pool.close)
+
+    def extract(self, data: bytes, key: str, content_type: str | None = None) -> Extraction:
+        """Same contract as `extract`: text and title, never raises for bad content."""
+        kind = kind_of(key, content_type)
+        if kind not in SANDBOXED_KINDS:
+            return extract(data, key, content_type)
+        return self._pool.run(kind, data, key, content_type, self.timeout_s)
+
+    def worker_pids(self) -> list[int]:
+        """Pids of the worker processes currently running (for diagnostics and tests)."""
+        return self._pool.pids()
+
+    def close(self) -> None:
+        """Kill every worker. Idempotent; extractions in flight raise RuntimeError."""
+        self._finalizer()
+
+    @property
+    def closed(self) -> bool:
+        return self._pool.closed
+
+    def __enter__(self) -> ExtractionSandbox:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return (
+            f"ExtractionSandbox(workers={self.workers}, timeout_s={self.timeout_s:g}, "
+            f"memory_limit_mb={self.memory_limit_mb}{', closed' if self.closed else ''})"
+        )
+
+
+class _Worker:
+    """One slot of the pool: a worker process and the parent's end of its pipe (or none yet)."""
+
+    def __init__(self, number: int) -> None:
+        self.number = number
+        self.process: multiprocessing.process.BaseProcess | None = None
+        self.conn: Connection | None = None
+        self.ready = False
+
+
+class _Pool:
+    """The worker slots; a slot is borrowed by one caller thread at a time."""
+
+    def __init__(self, size: int, target: str, memory_limit_bytes: int) -> None:
+        self._context = multiprocessing.get_context("spawn")
+        self._target = target
+        self._memory_limit_bytes = memory_limit_bytes
+        self._lock = threading.Lock()  # guards `closed` and process starts/stops against close()
+        self.closed = False
+        self._slots = [_Worker(number) for number in range(size)]
+        self._idle: queue.SimpleQueue[_Worker | None] = queue.SimpleQueue()
+        for slot in self._slots:
+            self._idle.put(slot)
+
+    # -- one extraction -------------------------------------------------------------------
+
+    def run(self, kind: str, data: bytes, key: str, content_type: str | None, timeout_s: float) -> Extraction:
+        slot = self._borrow()
+        try:
+            return self._run_on(slot, kind, data, key, content_type, timeout_s)
+        finally:
+            self._give_back(slot)
+
+    def _run_on(
+        self, slot: _Worker, kind: str, data: bytes, key: str, content_type: str | None, timeout_s: float
+    ) -> Extraction:
+        self._ensure_ready(slot)
+        conn = slot.conn
+        assert conn is not None
+        try:
+            conn.send((key, content_type))
+            conn.send_bytes(data)
+        except OSError:
+            # The worker died while idle (killed from outside): the job never reached it, so it
+            # is not the content's fault. Try once more on a fresh worker.
+            self._replace(slot)
+            self._ensure_ready(slot)
+            conn = slot.conn
+            assert conn is not None
+            try:
+                conn.send((key, content_type))
+                conn.send_bytes(data)
+            except OSError:
+                return self._crashed(slot, kind)
+
+        try:
+            finished = conn.poll(timeout_s)
+        except OSError:
+            finished = True  # recv below reports the broken pipe
+        if not finished:
+            self._replace(slot)
+            return metadata_only(f"{kind} extraction took longer than {timeout_s:g} s; skipped")
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            return self._crashed(slot, kind)
+        except Exception as exc:  # a garbled reply: treat the worker as broken
+            self._replace(slot)
+            return metadata_only(f"{kind} extraction failed: bad reply from the parser process ({describe(exc)})")
+        tag, fields, recycle = message
+        if tag != _RESULT:
+            self._replace(slot)
+            return metadata_only(f"{kind} extraction failed: bad reply from the parser process")
+        if recycle:  # the worker ran out of memory and exits; start its successor now
+            self._replace(slot)
+        status, text, title, reason = fields
+        return Extraction(status, text, title, reason)
+
+    def _crashed(self, slot: _Worker, kind: str) -> Extraction:
+        if self.closed:
+            raise RuntimeError("ExtractionSandbox was closed during the extraction")
+        how = _exit_description(slot.process)
+        self._replace(slot)
+        return metadata_only(f"{kind} extraction failed: the parser process crashed ({how})")
+
+    # -- slots ----------------------------------------------------------------------------
+
+    def _borrow(self) -> _Worker:
+        slot = self._idle.get()
+        if slot is None:  # closed: pass the sentinel on to the next waiter
+            self._idle.put(None)
+            raise RuntimeError("ExtractionSandbox is closed")
+        return slot
+
+    def _give_back(self, slot: _Worker) -> None:
+        with self._lock:
+            if not self.closed:
+                self._idle.put(slot)
+                return
+        # Closed while this slot was borrowed: close() killed the process, tidy up the rest.
+        self._stop(slot)
+
+    def _ensure_ready(self, slot: _Worker) -> None:
+        """Start the slot's worker if needed and wait until it has loaded its parsers."""
+        if slot.process is not None and (not slot.process.is_alive() or _peer_gone(slot)):
+            self._stop(slot)  # killed while idle, or exited
+        for attempt in range(2):
+            if slot.process is None:
+                self._start(slot)
+            if slot.ready:
+                return
+            assert slot.conn is not None
+            try:
+                if not slot.conn.poll(_STARTUP_TIMEOUT_S):
+                    self._stop(slot)
+                    raise RuntimeError(f"extraction worker did not start within {_STARTUP_TIMEOUT_S:g} s")
+                tag, detail, _ = slot.conn.recv()
+            except (EOFError, OSError):
+                if self.closed:
+                    raise RuntimeError("ExtractionSandbox is closed") from None
+                how = _exit_description(slot.process)
+                self._stop(slot)
+                if attempt == 0:
+                    continue  # killed from outside while starting: one more try
+                raise RuntimeError(f"extraction worker exited while starting ({how})") from None
+            if tag == _READY:
+                slot.ready = True
+                return
+            self._stop(slot)
+            raise RuntimeError(f"extraction worker could not start: {detail}")
+
+    def _start(self, slot: _Worker) -> None:
+        with self._lock:
+            if self.closed:
+                raise RuntimeError("ExtractionSandbox is closed")
+            parent_conn, child_conn = self._context.Pipe(duplex=True)
+            process = self._context.Process(
+                target=_worker_main,
+                args=(child_conn, self._target, self._memory_limit_bytes),
+                name=f"s3-ingest-extraction-{slot.number}",
+                daemon=True,
+            )
+            try:
+                process.start()
+            finally:
+                child_conn.close()  # only the worker holds its end, so its death reads as EOF
+            slot.process, slot.conn, slot.ready = process, parent_conn, False
+
+    def _replace(self, slot: _Worker) -> None:
+        """Kill the slot's worker and start its successor (which loads in the background)."""
+        self._stop(slot)
+        if not self.closed:
+            try:
+                self._start(slot)
+            except RuntimeError:  # closed meanwhile
+                pass
+
+    def _stop(self, slot: _Worker) -> None:
+        process, conn = slot.process, slot.conn
+        slot.process, slot.conn, slot.ready = None, None, False
+        if process is not None:
+            _kill(process)
+        if conn is not None:
+            conn.close()
+
+    def pids(self) -> list[int]:
+        with self._lock:
+            return [
+                slot.process.pid
+                for slot in self._slots
+                if slot.process is not None and slot.process.pid is not None and slot.process.is_alive()
+            ]
+
+    def close(self) -> None:
+        with self._lock:
+            if self.closed:
+                return
+            self.closed = True
+            processes = [slot.process for slot in self._slots if slot.process is not None]
+        # Kill every worker, the borrowed ones too: their callers wake up on EOF.
+        for process in processes:
+            _kill(process)
+        # Idle slots are ours to tidy; borrowed ones are tidied by their caller (_give_back).
+        while True:
+            try:
+                slot = self._idle.get_nowait()
+            except queue.Empty:
+                break
+            if slot is not None:
+                self._stop(slot)
+        self._idle.put(None)  # wakes callers waiting for a worker: they raise
+
+
+def _peer_gone(slot: _Worker) -> bool:
+    """An idle worker never writes, so a readable pipe means it has exited (EOF)."""
+    try:
+        return slot.ready and slot.conn is not None and slot.conn.poll(0)
+    except OSError:
+        return True
+
+
+def _kill(process: multiprocessing.process.BaseProcess) -> None:
+    if process.is_alive():
+        process.terminate()
+        process.join(_KILL_GRACE_S)
+    if process.is_alive():
+        process.kill()
+        process.join(_KILL_GRACE_S)
+    else:
+        process.join(0)  # reap
+
+
+def _exit_description(process: multiprocessing.process.BaseProcess | None) -> str:
+    if process is None:
+        return "no process"
+    process.join(0.5)  # EOF arrives as the process exits; give the kernel a moment to reap it
+    code = process.exitcode
+    if code is None:
+        return "pipe closed"
+    if code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exit code {code}"
+
+
+# -- the worker process -------------------------------------------------------------------
+
+
+def _worker_main(conn: Connection, target: str, memory_limit_bytes: int) -> None:
+    """Loop of one worker: receive (key, content_type) and the bytes, send back the fields."""
+    try:
+        # Ctrl-C reaches the whole process group; the parent decides what happens to workers.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        function = _resolve(target)
+        _watch_parent(os.getppid())
+        _limit_memory(memory_limit_bytes)
+    except BaseException as exc:
+        try:
+            conn.send((_STARTUP_ERROR, describe(exc), False))
+        finally:
+            return
+    conn.send((_READY, None, False))
+
+    while True:
+        kind = "document"
+        recycle = False
+        try:
+            key, content_type = conn.recv()
+            kind = kind_of(key, content_type) or kind
+            data = conn.recv_bytes()
+            result = function(data, key, content_type)
+            del data
+            fields: tuple[Any, ...] = (result.status, result.text, result.title, result.reason)
+            if result.reason and _CAUGHT_MEMORY_ERROR.match(result.reason):
+                fields, recycle = _over_memory(kind, memory_limit_bytes), True
+            del result
+        except EOFError:
+            return  # the parent closed the pipe or exited
+        except MemoryError:
+            # Possibly mid-message on the pipe, and the heap may be fragmented: report, then quit.
+            fields, recycle = _over_memory(kind, memory_limit_bytes), True
+        except Exception as exc:  # a target that breaks the never-raises contract
+            failure = metadata_only(f"{kind} extraction failed: {describe(exc)}")
+            fields = (failure.status, failure.text, failure.title, failure.reason)
+        try:
+            conn.send((_RESULT, fields, recycle))
+        except (OSError, MemoryError):
+            return
+        if recycle:
+            return
+
+
+def _resolve(target: str) -> Callable[[bytes, str, str | None], Extraction]:
+    module_name, _, attribute = target.partition(":")
+    function: Any = importlib.import_module(module_name)
+    for part in attribute.split("."):
+        function = getattr(function, part)
+    # Load the parsers now, so the first job is not slowed down (or memory-limited) by imports.
+    importlib.import_module("s3_ingest.core.extraction.dispatch")
+    return function
+
+
+def _limit_memory(limit_bytes: int) -> None:
+    import resource
+
+    in_use = _address_space_bytes()
+    if in_use is not None and in_use >= limit_bytes:
+        raise MemoryError(
+            f"memory_limit_mb={limit_bytes // 2**20} is below what the worker already uses "
+            f"({in_use // 2**20} MB)"
+        )
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    soft = limit_bytes if hard == resource.RLIM_INFINITY else min(limit_bytes, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
+def _address_space_bytes() -> int | None:
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmSize:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        pass
+    return None
+
+
+def _watch_parent(parent_pid: int) -> None:
+    """Exit when the parent is gone, even in the middle of a long parse.
+
+    Daemon workers are killed when the parent exits normally, and an idle worker sees EOF
+    when the parent dies; this covers a busy worker whose parent was killed.
+    """
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def _over_memory(kind: str, limit_bytes: int) -> tuple[Any, ...]:
+    failure = metadata_only(f"{kind} extraction failed: over the memory limit ({limit_bytes // 2**20} MB)")
+    return (failure.status, failure.text, failure.title, failure.reason)
