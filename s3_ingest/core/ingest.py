@@ -30,7 +30,7 @@ from s3_ingest.core.errors import SourceError, explain
 from s3_ingest.core.extraction import extract, kind_of
 from s3_ingest.core.fetch import Fetched, fetch_object
 from s3_ingest.core.index.base import DocumentIndex
-from s3_ingest.core.listing import iter_partition
+from s3_ingest.core.listing import iter_partition_pages
 from s3_ingest.core.partition_keys import partition_of
 from s3_ingest.core.selection import SKIP_DOCUMENT_LIMIT, SKIP_TOO_LARGE, Selector
 from s3_ingest.core.sources import Source
@@ -123,6 +123,7 @@ class _PartitionIngest:
         self.report = IngestReport(source.name, source.bucket, partition)
         self.batch: list[Document] = []
         self.to_delete: list[str] = []
+        self.was_indexed: set[str] = set()  # keys being re-fetched that the index already holds
         self.last_progress = time.monotonic()
 
     # -- workers (pool threads): no index access here -------------------------------------------
@@ -200,7 +201,10 @@ class _PartitionIngest:
         if fetched.outcome in (fetch_outcomes.GONE, fetch_outcomes.TOO_LARGE):
             if fetched.outcome == fetch_outcomes.TOO_LARGE:
                 report.skipped[SKIP_TOO_LARGE] += 1
-            self.to_delete.append(fetched.obj.key)
+            # Only a key the index holds has anything to delete: an object that vanished
+            # before it was ever indexed deletes nothing.
+            if fetched.obj.key in self.was_indexed:
+                self.to_delete.append(fetched.obj.key)
         elif fetched.outcome == fetch_outcomes.ARCHIVED:
             report.skipped[SKIP_ARCHIVED] += 1
         elif fetched.outcome == fetch_outcomes.FAILED:
@@ -233,40 +237,52 @@ class _PartitionIngest:
     def run(self) -> IngestReport:
         started = time.monotonic()
         source, report, options = self.source, self.report, self.options
-        manifest = self.index.manifest(source.name, self.partition)
-        known_before = len(manifest)
-        indexed = set(manifest)
+        known_before = self.index.count(source.name, self.partition)
         limit_left = None
         if source.document_limit is not None:
             others = self.index.count(source.name) - known_before
             limit_left = max(0, source.document_limit - others)
         window = max(1, options.concurrency) * 2
         pending: set[Future[tuple[Fetched, Document | None]]] = set()
-        listing = iter_partition(
+        pages = iter_partition_pages(
             self.client, source.bucket, source.prefix, self.partition, page_size=options.page_size
         )
         try:
             with ThreadPoolExecutor(max(1, options.concurrency), "s3-fetch") as pool:
                 try:
-                    for obj in listing:
-                        report.listed += 1
-                        reason = self.selector.skip_reason(obj)
-                        if reason is None and limit_left is not None and report.selected >= limit_left:
-                            reason = SKIP_DOCUMENT_LIMIT
-                        if reason is not None:
-                            report.skipped[reason] += 1
-                            continue
-                        report.selected += 1
-                        entry = manifest.pop(obj.key, None)
-                        if not options.full and not is_changed(obj, entry):
-                            report.unchanged += 1
-                            continue
-                        pending.add(pool.submit(self._process, obj))
-                        if len(pending) >= window:
-                            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                            for future in done:
-                                self._collect(future)
-                        self._maybe_progress()
+                    previous: str | None = None
+                    for objects, last in pages:
+                        # Compare each page with the same key range of the index: memory stays
+                        # one page wide, however many objects the partition holds.
+                        upto = None if last else (objects[-1].key if objects else previous)
+                        manifest = self.index.manifest_range(
+                            source.name, previous, upto, partition=self.partition
+                        )
+                        for obj in objects:
+                            report.listed += 1
+                            reason = self.selector.skip_reason(obj)
+                            over_limit = limit_left is not None and report.selected >= limit_left
+                            if reason is None and over_limit:
+                                reason = SKIP_DOCUMENT_LIMIT
+                            if reason is not None:
+                                report.skipped[reason] += 1
+                                continue
+                            report.selected += 1
+                            entry = manifest.pop(obj.key, None)
+                            if not options.full and not is_changed(obj, entry):
+                                report.unchanged += 1
+                                continue
+                            if entry is not None:
+                                self.was_indexed.add(obj.key)
+                            pending.add(pool.submit(self._process, obj))
+                            if len(pending) >= window:
+                                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                                for future in done:
+                                    self._collect(future)
+                            self._maybe_progress()
+                        # Indexed in this range but not selected in the bucket: gone.
+                        self.to_delete.extend(manifest)
+                        previous = upto
                 finally:
                     # Whatever happened to the listing, what was fetched is still written.
                     for future in pending:
@@ -277,19 +293,15 @@ class _PartitionIngest:
             raise explain(
                 exc, source=source.name, bucket=source.bucket, endpoint=source.endpoint_url
             ) from None
-        # The listing completed: whatever the index holds that it did not select is gone.
-        self.to_delete.extend(manifest.keys())
-        self._delete(known_before, indexed)
+        # Only now, with the listing complete, may anything be deleted.
+        self._delete(known_before)
         # Replaces the partition's previous failure records: what succeeded now is cleared.
         self.index.record_failures(source.name, self.partition, report.failed)
         report.seconds = time.monotonic() - started
         self._maybe_progress(force=True)
         return report
 
-    def _delete(self, known_before: int, indexed: set[str]) -> None:
-        # Only keys the index holds count: an object that vanished before it was ever indexed
-        # deletes nothing.
-        self.to_delete = [key for key in self.to_delete if key in indexed]
+    def _delete(self, known_before: int) -> None:
         if not self.to_delete:
             return
         options, count = self.options, len(self.to_delete)

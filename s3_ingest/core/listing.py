@@ -81,6 +81,20 @@ def iter_partition(
     yield from iter_objects(client, bucket, folder_prefix, strip=prefix, page_size=page_size)
 
 
+def iter_partition_pages(
+    client: Any, bucket: str, prefix: str, partition: str, *, page_size: int = 1000
+) -> Iterator[tuple[list[ListedObject], bool]]:
+    """The objects of one partition a page at a time, each with whether it is the last page, so
+    a caller can compare each page with the same key range of the index."""
+    if partition == ROOT_PARTITION:
+        pages = iter_pages(client, bucket, prefix, delimiter="/", page_size=page_size)
+    else:
+        pages = iter_pages(client, bucket, prefix + decode_partition(partition), page_size=page_size)
+    for page in pages:
+        last = not (page.get("IsTruncated") and page.get("NextContinuationToken"))
+        yield [_to_listed(entry, prefix) for entry in page.get("Contents", ())], last
+
+
 def list_partitions(client: Any, bucket: str, prefix: str = "") -> list[str]:
     """Partition keys of a source: its top-level folders, plus `(root)` when objects sit directly
     under the prefix."""

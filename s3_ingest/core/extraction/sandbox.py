@@ -2,7 +2,8 @@
 
 A hostile PDF can keep pypdf busy for minutes or make it allocate gigabytes, and a Python
 thread cannot be interrupted. So PDF and DOCX bytes are handed to long-lived worker processes
-(started with "spawn": the caller is multi-threaded, so never a plain fork). Each worker caps
+(fresh interpreters, started like multiprocessing's "spawn": the caller is multi-threaded, so
+never a plain fork). Each worker caps
 its own address space with RLIMIT_AS, which turns a memory bomb into a MemoryError inside the
 worker; a worker that takes longer than the time limit is killed and replaced. The other kinds
 are cheap and already bounded by the object size, so they are extracted in the caller's thread.
@@ -15,14 +16,18 @@ Like `extract`, `ExtractionSandbox.extract` never raises for bad content.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
-import multiprocessing
+import json
+import logging
 import os
 import queue
 import re
 import signal
+import socket
+import subprocess
+import sys
 import threading
-import time
 import weakref
 from collections.abc import Callable
 from multiprocessing.connection import Connection
@@ -58,9 +63,12 @@ class ExtractionSandbox:
         interpreter and parser libraries included (they take about 70 MB).
     _target: "module:function" run in the worker instead of `extract`; for tests.
 
-    Workers are started lazily on first use and are daemon processes. Thread-safe. `close()`
-    (or leaving the `with` block) kills them; it is idempotent, and `extract` raises
-    RuntimeError afterwards.
+    Workers are started lazily on first use. Thread-safe. `close()` (or leaving the `with`
+    block) kills them; it is idempotent, and `extract` raises RuntimeError afterwards. Workers
+    do not outlive the parent: they are killed at interpreter exit too, an idle worker exits
+    when its pipe closes, and a busy one checks once a second that its parent is alive.
+    Each worker holds the object's bytes while parsing, so memory_limit_mb must leave room
+    for a few times the largest object fetched.
     """
 
     def __init__(
@@ -122,7 +130,7 @@ class _Worker:
 
     def __init__(self, number: int) -> None:
         self.number = number
-        self.process: multiprocessing.process.BaseProcess | None = None
+        self.process: subprocess.Popen[bytes] | None = None
         self.conn: Connection | None = None
         self.ready = False
 
@@ -131,13 +139,13 @@ class _Pool:
     """The worker slots; a slot is borrowed by one caller thread at a time."""
 
     def __init__(self, size: int, target: str, memory_limit_bytes: int) -> None:
-        self._context = multiprocessing.get_context("spawn")
         self._target = target
         self._memory_limit_bytes = memory_limit_bytes
         self._lock = threading.Lock()  # guards `closed` and process starts/stops against close()
         self.closed = False
         self._slots = [_Worker(number) for number in range(size)]
-        self._idle: queue.SimpleQueue[_Worker | None] = queue.SimpleQueue()
+        # LIFO: serial callers keep reusing one warm worker; the others start only when needed.
+        self._idle: queue.LifoQueue[_Worker | None] = queue.LifoQueue()
         for slot in self._slots:
             self._idle.put(slot)
 
@@ -153,46 +161,48 @@ class _Pool:
     def _run_on(
         self, slot: _Worker, kind: str, data: bytes, key: str, content_type: str | None, timeout_s: float
     ) -> Extraction:
-        self._ensure_ready(slot)
-        conn = slot.conn
-        assert conn is not None
-        try:
-            conn.send((key, content_type))
-            conn.send_bytes(data)
-        except OSError:
-            # The worker died while idle (killed from outside): the job never reached it, so it
-            # is not the content's fault. Try once more on a fresh worker.
-            self._replace(slot)
+        message: Any = None
+        for attempt in range(2):
             self._ensure_ready(slot)
             conn = slot.conn
             assert conn is not None
             try:
                 conn.send((key, content_type))
                 conn.send_bytes(data)
+                break
             except OSError:
-                return self._crashed(slot, kind)
+                # Either the worker gave up part-way through the bytes (out of memory) and said
+                # why, or it died while idle (killed from outside) and never saw the job.
+                message = _pending_reply(conn)
+                if message is not None:
+                    break
+                if attempt == 1 or self.closed:
+                    return self._crashed(slot, kind)
+                self._stop(slot)  # not the content's fault: once more, on a fresh worker
 
+        if message is None:
+            try:
+                finished = conn.poll(timeout_s)
+            except OSError:
+                finished = True  # recv below reports the broken pipe
+            if not finished:
+                self._replace(slot)
+                return metadata_only(f"{kind} extraction took longer than {timeout_s:g} s; skipped")
+            try:
+                message = conn.recv()
+            except (EOFError, OSError):
+                return self._crashed(slot, kind)
+            except Exception:  # an unpicklable reply: treat the worker as broken
+                message = None
         try:
-            finished = conn.poll(timeout_s)
-        except OSError:
-            finished = True  # recv below reports the broken pipe
-        if not finished:
-            self._replace(slot)
-            return metadata_only(f"{kind} extraction took longer than {timeout_s:g} s; skipped")
-        try:
-            message = conn.recv()
-        except (EOFError, OSError):
-            return self._crashed(slot, kind)
-        except Exception as exc:  # a garbled reply: treat the worker as broken
-            self._replace(slot)
-            return metadata_only(f"{kind} extraction failed: bad reply from the parser process ({describe(exc)})")
-        tag, fields, recycle = message
+            tag, (status, text, title, reason), recycle = message
+        except (TypeError, ValueError):
+            tag = None
         if tag != _RESULT:
             self._replace(slot)
             return metadata_only(f"{kind} extraction failed: bad reply from the parser process")
         if recycle:  # the worker ran out of memory and exits; start its successor now
             self._replace(slot)
-        status, text, title, reason = fields
         return Extraction(status, text, title, reason)
 
     def _crashed(self, slot: _Worker, kind: str) -> Extraction:
@@ -221,7 +231,7 @@ class _Pool:
 
     def _ensure_ready(self, slot: _Worker) -> None:
         """Start the slot's worker if needed and wait until it has loaded its parsers."""
-        if slot.process is not None and (not slot.process.is_alive() or _peer_gone(slot)):
+        if slot.process is not None and (slot.process.poll() is not None or _peer_gone(slot)):
             self._stop(slot)  # killed while idle, or exited
         for attempt in range(2):
             if slot.process is None:
@@ -252,18 +262,27 @@ class _Pool:
         with self._lock:
             if self.closed:
                 raise RuntimeError("ExtractionSandbox is closed")
-            parent_conn, child_conn = self._context.Pipe(duplex=True)
-            process = self._context.Process(
-                target=_worker_main,
-                args=(child_conn, self._target, self._memory_limit_bytes),
-                name=f"s3-ingest-extraction-{slot.number}",
-                daemon=True,
-            )
+            parent_end, child_end = socket.socketpair()
             try:
-                process.start()
+                process = subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-c",
+                        _WORKER_BOOT,
+                        json.dumps(sys.path),
+                        str(child_end.fileno()),
+                        self._target,
+                        str(self._memory_limit_bytes),
+                    ],
+                    stdin=subprocess.DEVNULL,
+                    pass_fds=(child_end.fileno(),),
+                )
+            except BaseException:
+                parent_end.close()
+                raise
             finally:
-                child_conn.close()  # only the worker holds its end, so its death reads as EOF
-            slot.process, slot.conn, slot.ready = process, parent_conn, False
+                child_end.close()  # only the worker holds its end, so its death reads as EOF
+            slot.process, slot.conn, slot.ready = process, Connection(parent_end.detach()), False
 
     def _replace(self, slot: _Worker) -> None:
         """Kill the slot's worker and start its successor (which loads in the background)."""
@@ -287,7 +306,7 @@ class _Pool:
             return [
                 slot.process.pid
                 for slot in self._slots
-                if slot.process is not None and slot.process.pid is not None and slot.process.is_alive()
+                if slot.process is not None and slot.process.poll() is None
             ]
 
     def close(self) -> None:
@@ -318,23 +337,33 @@ def _peer_gone(slot: _Worker) -> bool:
         return True
 
 
-def _kill(process: multiprocessing.process.BaseProcess) -> None:
-    if process.is_alive():
+def _pending_reply(conn: Connection) -> Any:
+    """A reply already sent by a worker that stopped reading, or None."""
+    try:
+        return conn.recv() if conn.poll(0) else None
+    except Exception:  # EOF, broken pipe or garbage: no reply
+        return None
+
+
+def _kill(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, then SIGKILL; always reaps the process."""
+    if process.poll() is None:
         process.terminate()
-        process.join(_KILL_GRACE_S)
-    if process.is_alive():
-        process.kill()
-        process.join(_KILL_GRACE_S)
-    else:
-        process.join(0)  # reap
+        try:
+            process.wait(_KILL_GRACE_S)
+            return
+        except subprocess.TimeoutExpired:
+            process.kill()
+    process.wait()
 
 
-def _exit_description(process: multiprocessing.process.BaseProcess | None) -> str:
+def _exit_description(process: subprocess.Popen[bytes] | None) -> str:
     if process is None:
         return "no process"
-    process.join(0.5)  # EOF arrives as the process exits; give the kernel a moment to reap it
-    code = process.exitcode
-    if code is None:
+    try:
+        # EOF arrives as the process exits; give the kernel a moment to finish with it.
+        code = process.wait(0.5)
+    except subprocess.TimeoutExpired:
         return "pipe closed"
     if code < 0:
         try:
@@ -346,20 +375,34 @@ def _exit_description(process: multiprocessing.process.BaseProcess | None) -> st
 
 # -- the worker process -------------------------------------------------------------------
 
+# A fresh interpreter rather than multiprocessing's spawn, which would first re-import the
+# parent's __main__ (a Dagster or pytest entry point: slow, memory-hungry, or unguarded).
+# argv: the parent's sys.path (JSON), the pipe's fd, the target, the memory limit in bytes.
+_WORKER_BOOT = (
+    "import json, sys; sys.path[:] = json.loads(sys.argv[1]); "
+    "from s3_ingest.core.extraction.sandbox import _worker_entry; _worker_entry(sys.argv[2:])"
+)
+
+
+def _worker_entry(argv: list[str]) -> None:
+    fd, target, memory_limit_bytes = argv
+    _worker_main(Connection(int(fd)), target, int(memory_limit_bytes))
+
 
 def _worker_main(conn: Connection, target: str, memory_limit_bytes: int) -> None:
     """Loop of one worker: receive (key, content_type) and the bytes, send back the fields."""
     try:
+        # Parser warnings about malformed input are expected here; keep them off stderr.
+        logging.basicConfig(handlers=[logging.NullHandler()], force=True)
         # Ctrl-C reaches the whole process group; the parent decides what happens to workers.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         function = _resolve(target)
         _watch_parent(os.getppid())
         _limit_memory(memory_limit_bytes)
     except BaseException as exc:
-        try:
+        with contextlib.suppress(Exception):
             conn.send((_STARTUP_ERROR, describe(exc), False))
-        finally:
-            return
+        return
     conn.send((_READY, None, False))
 
     while True:
@@ -429,16 +472,17 @@ def _address_space_bytes() -> int | None:
 def _watch_parent(parent_pid: int) -> None:
     """Exit when the parent is gone, even in the middle of a long parse.
 
-    Daemon workers are killed when the parent exits normally, and an idle worker sees EOF
-    when the parent dies; this covers a busy worker whose parent was killed.
+    An idle worker sees EOF when its parent dies, and the sandbox kills its workers on close
+    and at interpreter exit; this covers a busy worker whose parent was killed. A timer
+    signal rather than a thread: a thread's stack and malloc arena would eat into RLIMIT_AS.
     """
 
-    def watch() -> None:
-        while os.getppid() == parent_pid:
-            time.sleep(1.0)
-        os._exit(1)
+    def check(signum: int, frame: object) -> None:
+        if os.getppid() != parent_pid:
+            os._exit(1)
 
-    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+    signal.signal(signal.SIGALRM, check)
+    signal.setitimer(signal.ITIMER_REAL, 1.0, 1.0)
 
 
 def _over_memory(kind: str, limit_bytes: int) -> tuple[Any, ...]:

@@ -80,9 +80,10 @@ class DocumentIndex(ABC):
 
     @abstractmethod
     def manifest_range(
-        self, source: str, after: str | None, upto: str | None
+        self, source: str, after: str | None, upto: str | None, partition: str | None = None
     ) -> dict[str, ManifestEntry]:
-        """The manifest of a source's keys in (after, upto]; None leaves that end open."""
+        """The manifest of a source's keys in (after, upto] (None leaves that end open),
+        optionally of one partition only."""
 
     @abstractmethod
     def partitions(self, source: str) -> dict[str, int]:

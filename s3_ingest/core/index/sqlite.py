@@ -370,7 +370,7 @@ class SqliteIndex(DocumentIndex):
         return self._read(work)
 
     def manifest_range(
-        self, source: str, after: str | None, upto: str | None
+        self, source: str, after: str | None, upto: str | None, partition: str | None = None
     ) -> dict[str, ManifestEntry]:
         # Keys compare as UTF-8 bytes in SQLite (BINARY collation) and as code points in
         # Python; both orders are the same, and the same as S3's listing order.
@@ -381,6 +381,9 @@ class SqliteIndex(DocumentIndex):
         if upto is not None:
             clauses.append("d.key <= ?")
             params.append(upto)
+        if partition is not None:
+            clauses.append("d.partition = ?")
+            params.append(partition)
         sql = (
             "SELECT key, etag, size, last_modified, version_id FROM documents AS d "
             f"WHERE {' AND '.join(clauses)}"
