@@ -7,7 +7,9 @@ client talks to the proxy's URL as if it were the endpoint (path-style addressin
 
 from __future__ import annotations
 
+import argparse
 import http.client
+import json
 import random
 import socket
 import struct
@@ -59,6 +61,11 @@ def request_kind(method: str, path: str) -> str:
     return {"GET": "get", "HEAD": "head", "PUT": "put", "DELETE": "delete"}.get(method, "other")
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 256  # the default backlog of 5 refuses a burst of concurrent GETs
+    daemon_threads = True
+
+
 class S3Proxy:
     """`with S3Proxy(upstream_url) as proxy: proxy.url ...`"""
 
@@ -95,7 +102,27 @@ class S3Proxy:
             def log_message(self, *args: object) -> None:  # quiet
                 pass
 
+            def _control(self) -> bool:
+                """`/__proxy/stats` (GET) and `/__proxy/reset` (POST), for a proxy run as its
+                own process (bench); never forwarded, never counted."""
+                if not self.path.startswith("/__proxy/"):
+                    return False
+                if self.path == "/__proxy/reset":
+                    with proxy.stats.lock:
+                        proxy.stats.requests.clear()
+                        proxy.stats.faults.clear()
+                body = json.dumps({"requests": dict(proxy.stats.requests),
+                                   "faults": dict(proxy.stats.faults)}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+                return True
+
             def _forward(self) -> None:
+                if self._control():
+                    return
                 kind = request_kind(self.command, self.path)
                 proxy.stats.count(kind)
                 length = int(self.headers.get("Content-Length") or 0)
@@ -150,7 +177,7 @@ class S3Proxy:
 
             do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = _forward
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = _Server(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
@@ -167,3 +194,23 @@ class S3Proxy:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def main() -> None:
+    """Run a proxy as its own process: prints its URL, serves until killed."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--upstream", required=True)
+    parser.add_argument("--latency-ms", type=float, default=0.0)
+    parser.add_argument("--fault-share", type=float, default=0.0)
+    args = parser.parse_args()
+    settings = ProxySettings(latency_s=args.latency_ms / 1000, fault_share=args.fault_share)
+    proxy = S3Proxy(args.upstream, settings).start()
+    print(proxy.url, flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        proxy.stop()
+
+
+if __name__ == "__main__":
+    main()

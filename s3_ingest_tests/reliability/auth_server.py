@@ -8,8 +8,9 @@ Setup happens while auth is still off (moto's default): a bucket with one object
 users with access keys - "admin" (s3:*) and "reader_no_list" (s3:GetObject on the bucket's
 objects only, no s3:ListBucket). Then `POST /moto-api/reset-auth` with body `0` makes every
 further request, from the first, go through signature checks and IAM policies
-(moto/moto_api/_internal/responses.py `reset_auth_response`: the body is parsed with
-`float(request.data.decode())` and the request counter is reset to 0).
+(moto/moto_api/_internal/responses.py `reset_auth_response`: the raw body is parsed with
+`float(request.data.decode())` and the request counter is reset to 0, so it must be sent with
+a non-form content type).
 """
 
 from __future__ import annotations
@@ -98,8 +99,13 @@ def _unsigned_setup_client(endpoint: str, service: str) -> Any:
 
 
 def _enable_auth(endpoint: str) -> None:
+    # Not a form content type (urllib's default): werkzeug would consume a form body, and
+    # moto's `float(request.data.decode())` would then see "" and answer 500.
     request = urllib.request.Request(
-        f"{endpoint}/moto-api/reset-auth", data=b"0", method="POST"
+        f"{endpoint}/moto-api/reset-auth",
+        data=b"0",
+        method="POST",
+        headers={"Content-Type": "application/octet-stream"},
     )
     with urllib.request.urlopen(request, timeout=10) as response:
         body = json.loads(response.read())

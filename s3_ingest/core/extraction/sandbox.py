@@ -95,6 +95,8 @@ class ExtractionSandbox:
 
     def extract(self, data: bytes, key: str, content_type: str | None = None) -> Extraction:
         """Same contract as `extract`: text and title, never raises for bad content."""
+        if self._pool.closed:
+            raise RuntimeError("ExtractionSandbox is closed")
         kind = kind_of(key, content_type)
         if kind not in SANDBOXED_KINDS:
             return extract(data, key, content_type)
