@@ -119,6 +119,7 @@ def client(url: str) -> Any:
 
 
 def small_text(i: int, rng: random.Random) -> bytes:
+    """About 2 KB of words, a markdown title first."""
     words = ["kestrel", "harbour", "invoice", "policy", "freight", "route", "audit", "crane",
              "ledger", "manifest", "dock", "tide", "customs", "pallet", "berth"]
     body = " ".join(rng.choice(words) for _ in range(300))
@@ -131,20 +132,22 @@ def seed(url: str, objects: int, big: int) -> list[str]:
 
     s3 = client(url)
     s3.create_bucket(Bucket=BUCKET)
-    rng = random.Random(7)
-    items: list[tuple[str, bytes]] = []
-    for i in range(objects):
-        ext = "md" if i % 2 else "txt"
-        items.append((f"p{i % PREFIXES:02d}/doc-{i:07d}.{ext}", small_text(i, rng)))
     line = (b"kestrel harbour invoice ledger " * 40 + b"\n") * 900
-    for i in range(big):
-        items.append((f"big/blob-{i:04d}.txt", line[: 1024 * 1024]))
     binaries = [p for p in CORPUS_DIR.rglob("*") if p.suffix in (".pdf", ".docx")]
-    for n, path in enumerate(binaries * 2):
-        items.append((f"office/{n:02d}-{path.name}", path.read_bytes()))
+
+    def body(key: str) -> bytes:  # made on demand: the seeder never holds the whole bucket
+        if key.startswith("big/"):
+            return line[: 1024 * 1024]
+        if key.startswith("office/"):
+            return binaries[int(key[7:9]) % len(binaries)].read_bytes()
+        return small_text(int(key.split("-")[1].split(".")[0]), random.Random(key))
+
+    keys = [f"p{i % PREFIXES:02d}/doc-{i:07d}.{'md' if i % 2 else 'txt'}" for i in range(objects)]
+    keys += [f"big/blob-{i:04d}.txt" for i in range(big)]
+    keys += [f"office/{n:02d}-{p.name}" for n, p in enumerate(binaries * 2)]
     with ThreadPoolExecutor(16) as pool:
-        list(pool.map(lambda kv: s3.put_object(Bucket=BUCKET, Key=kv[0], Body=kv[1]), items))
-    return [k for k, _ in items]
+        list(pool.map(lambda k: s3.put_object(Bucket=BUCKET, Key=k, Body=body(k)), keys))
+    return keys
 
 
 def mutate(url: str, keys: list[str], share: float = 0.01) -> list[str]:
