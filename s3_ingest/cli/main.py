@@ -20,7 +20,9 @@ EXIT_OK, EXIT_RUN_FAILED, EXIT_USAGE = 0, 1, 2
 
 
 def _quiet_run_config(verbose: bool) -> dict:
-    level = "DEBUG" if verbose else "ERROR"
+    # Quiet by default: the command prints its own line per partition, failures included,
+    # so Dagster's own (stack-traced) failure events would only repeat it.
+    level = "DEBUG" if verbose else "CRITICAL"
     return {"loggers": {"console": {"config": {"log_level": level}}}}
 
 

@@ -8,7 +8,8 @@ scanned across as many sensor ticks as it takes, each tick well inside Dagster's
 the only state carried between ticks is one key.
 
 Each changed partition comes with a digest of the changes seen in it, so a run asked for those
-changes has a run key that differs from any earlier run's as soon as anything new changes.
+changes has a run key that differs from any earlier run's as soon as anything new changes; and,
+while they are few, with the changed keys themselves, so its run fetches exactly those.
 """
 
 from __future__ import annotations
@@ -28,10 +29,43 @@ from s3_ingest.core.partition_keys import partition_of
 from s3_ingest.core.sources import Source
 
 
+UPSERT, DELETE = "upsert", "delete"
+TARGETED_MAX_KEYS = 500  # above this many changes a partition is re-listed whole by its run
+
+
+@dataclass
+class PartitionChanges:
+    """What changed in one partition: a digest of every change seen, and - while there are few -
+    the keys themselves, so a run can fetch just those instead of listing the partition again."""
+
+    hasher: Any = field(default_factory=hashlib.sha256)
+    upserts: list[str] | None = field(default_factory=list)
+    deletions: list[str] | None = field(default_factory=list)
+    count: int = 0
+
+    def add(self, key: str, kind: str, token: str) -> None:
+        self.count += 1
+        self.hasher.update(f"{key}\0{token}\n".encode("utf-8", "surrogatepass"))
+        if self.upserts is None or self.deletions is None:
+            return
+        if self.count > TARGETED_MAX_KEYS:
+            self.upserts = self.deletions = None  # too many: the run lists the partition
+            return
+        (self.upserts if kind == UPSERT else self.deletions).append(key)
+
+    @property
+    def targeted(self) -> bool:
+        return self.upserts is not None
+
+    @property
+    def digest(self) -> str:
+        return self.hasher.hexdigest()[:16]
+
+
 @dataclass
 class ScanResult:
     after: str | None  # resume after this key next time; None: the pass is complete
-    changes: dict[str, list[str]] = field(default_factory=dict)  # partition -> change tokens
+    changes: dict[str, PartitionChanges] = field(default_factory=dict)
     partitions_seen: set[str] = field(default_factory=set)
     listed: int = 0
     pages: int = 0
@@ -45,15 +79,12 @@ class ScanResult:
 
     def digests(self) -> dict[str, str]:
         """partition -> a short hash of exactly the changes seen in it."""
-        out = {}
-        for partition, tokens in self.changes.items():
-            digest = hashlib.sha256("\n".join(sorted(tokens)).encode("utf-8", "surrogatepass"))
-            out[partition] = digest.hexdigest()[:16]
-        return out
+        return {partition: changes.digest for partition, changes in self.changes.items()}
 
 
-def _note(result: ScanResult, key: str, rel_path: str, token: str) -> None:
-    result.changes.setdefault(partition_of(rel_path), []).append(f"{key}\0{token}")
+def _note(result: ScanResult, key: str, rel_path: str, kind: str, token: str) -> None:
+    partition = partition_of(rel_path)
+    result.changes.setdefault(partition, PartitionChanges()).add(key, kind, token)
 
 
 def _compare(
@@ -72,15 +103,15 @@ def _compare(
             continue
         if entry is None:
             result.new += 1
-            _note(result, obj.key, obj.rel_path, f"new {obj.etag}")
+            _note(result, obj.key, obj.rel_path, UPSERT, f"new {obj.etag}")
         elif is_changed(obj, entry):
             result.modified += 1
-            _note(result, obj.key, obj.rel_path, f"modified {obj.etag} {obj.size}")
+            _note(result, obj.key, obj.rel_path, UPSERT, f"modified {obj.etag} {obj.size}")
     for key in manifest:
         if not key.startswith(source.prefix):
             continue  # left over from an older prefix: housekeeping's to remove, not a partition's
         result.deleted += 1
-        _note(result, key, key[len(source.prefix) :], "deleted")
+        _note(result, key, key[len(source.prefix) :], DELETE, "deleted")
 
 
 def scan_changes(

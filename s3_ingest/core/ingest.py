@@ -14,11 +14,14 @@ Safety rules:
 
 from __future__ import annotations
 
+import os
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -27,7 +30,7 @@ from s3_ingest.core import fetch as fetch_outcomes
 from s3_ingest.core.changes import is_changed
 from s3_ingest.core.documents import Document, ListedObject
 from s3_ingest.core.errors import SourceError, explain
-from s3_ingest.core.extraction import extract, kind_of
+from s3_ingest.core.extraction import ExtractionSandbox, kind_of
 from s3_ingest.core.fetch import Fetched, fetch_object
 from s3_ingest.core.index.base import DocumentIndex
 from s3_ingest.core.listing import iter_partition_pages
@@ -88,6 +91,26 @@ class IngestReport:
 
 class DeleteGuardError(RuntimeError):
     """A run would delete too large a share of a partition; nothing was deleted."""
+
+
+_sandboxes: dict[tuple[float, int], ExtractionSandbox] = {}
+_sandboxes_lock = threading.Lock()
+
+
+def shared_sandbox(timeout_s: float, max_file_size: int) -> ExtractionSandbox:
+    """One set of parser worker processes per process (and per limit), shared by every run:
+    pdf and docx parse there, under a time limit and a memory limit a few times the largest
+    object the source may fetch."""
+    memory_mb = max(1024, 4 * max_file_size // (1024 * 1024))
+    with _sandboxes_lock:
+        sandbox = _sandboxes.get((timeout_s, memory_mb))
+        if sandbox is None or sandbox.closed:
+            sandbox = ExtractionSandbox(
+                workers=max(1, min(4, os.cpu_count() or 1)), timeout_s=timeout_s,
+                memory_limit_mb=memory_mb,
+            )
+            _sandboxes[(timeout_s, memory_mb)] = sandbox
+        return sandbox
 
 
 def selector_for(source: Source) -> Selector:
@@ -171,7 +194,9 @@ class _PartitionIngest:
                 ext = obj.key.rsplit(".", 1)[-1].lower() if _has_extension(obj.key) else None
                 doc.reason = f"unsupported type: {'.' + ext if ext else fetched.content_type}"
                 return fetched, doc
-            result = extract(fetched.body, obj.key, fetched.content_type)
+            result = shared_sandbox(
+                self.source.extraction_timeout_seconds, self.source.max_file_size
+            ).extract(fetched.body, obj.key, fetched.content_type)
             doc.status, doc.text, doc.reason = result.status, result.text, result.reason
             doc.title = result.title or obj.rel_path.rsplit("/", 1)[-1]
             fetched.body = None  # the text is all we keep; let the bytes go now
@@ -301,6 +326,67 @@ class _PartitionIngest:
         self._maybe_progress(force=True)
         return report
 
+    def run_keys(self, upserts: list[str], deletions: list[str]) -> IngestReport:
+        """Bring just these keys in step, without listing the partition: what a sensor asks for
+        when it already knows which keys changed. A deletion is confirmed with a HEAD first (an
+        event may be stale), and a key that turns out to exist is fetched instead."""
+        started = time.monotonic()
+        source, report, options = self.source, self.report, self.options
+        known_before = self.index.count(source.name, self.partition)
+        entries = self.index.entries(source.name, [*upserts, *deletions])
+        epoch = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+        def listed(key: str) -> ListedObject:
+            return ListedObject(key, key[len(source.prefix) :], 0, "", epoch)
+
+        def confirm(key: str) -> Fetched:
+            return fetch_object(
+                self.client, source.bucket, listed(key), max_bytes=0, want_body=False
+            )
+
+        try:
+            with ThreadPoolExecutor(max(1, options.concurrency), "s3-fetch") as pool:
+                try:
+                    exists = []
+                    for head in pool.map(confirm, deletions):
+                        report.head_requests += 1
+                        key = head.obj.key
+                        if head.outcome == fetch_outcomes.GONE:
+                            if key in entries:
+                                self.to_delete.append(key)
+                        elif head.outcome == fetch_outcomes.FAILED:
+                            # Cannot tell whether it is gone: keep what the index has.
+                            report.failed.append((key, head.reason or "failed"))
+                        else:
+                            exists.append(key)
+                    pending = set()
+                    for key in [*upserts, *exists]:
+                        obj = listed(key)
+                        report.selected += 1
+                        reason = self.selector.skip_reason(obj)
+                        if reason is not None:
+                            report.skipped[reason] += 1
+                            if key in entries:
+                                self.to_delete.append(key)
+                            continue
+                        if key in entries:
+                            self.was_indexed.add(key)
+                        pending.add(pool.submit(self._process, obj))
+                    for future in pending:
+                        self._collect(future)
+                finally:
+                    self._flush()
+        except (ClientError, BotoCoreError) as exc:
+            raise explain(
+                exc, source=source.name, bucket=source.bucket, endpoint=source.endpoint_url
+            ) from None
+        self._delete(known_before)
+        self.index.record_failures(source.name, self.partition, report.failed,
+                                   only_keys=[*upserts, *deletions])
+        report.seconds = time.monotonic() - started
+        self._maybe_progress(force=True)
+        return report
+
     def _delete(self, known_before: int) -> None:
         if not self.to_delete:
             return
@@ -318,6 +404,21 @@ class _PartitionIngest:
                 "are gone, run again with force_delete."
             )
         self.report.deleted = self.index.delete(self.source.name, self.to_delete)
+
+
+def ingest_keys(
+    client: Any,
+    source: Source,
+    partition: str,
+    index: DocumentIndex,
+    upserts: list[str],
+    deletions: list[str],
+    options: IngestOptions | None = None,
+    progress: Callable[[IngestReport], None] | None = None,
+) -> IngestReport:
+    """Bring the given keys of one partition in step, without listing it (see run_keys)."""
+    run = _PartitionIngest(client, source, partition, index, options or IngestOptions(), progress)
+    return run.run_keys(upserts, deletions)
 
 
 def ingest_partition(
@@ -341,6 +442,7 @@ __all__ = [
     "IngestOptions",
     "IngestReport",
     "SourceError",
+    "ingest_keys",
     "ingest_partition",
     "selector_for",
 ]

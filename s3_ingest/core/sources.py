@@ -132,6 +132,7 @@ class Source(_Strict):
     tag_regex: str | None = None
     fetch_concurrency: int = Field(default=32, ge=1, le=256)
     max_attempts: int = Field(default=8, ge=1, le=50)
+    extraction_timeout_seconds: float = Field(default=30.0, gt=0)
     connect_timeout: float = Field(default=10.0, gt=0)
     read_timeout: float = Field(default=60.0, gt=0)
     sync_interval: int = Field(default=300, ge=5)

@@ -1,12 +1,12 @@
 """`ExtractionSandbox`: run the PDF and DOCX parsers in worker processes with time and memory limits.
 
 A hostile PDF can keep pypdf busy for minutes or make it allocate gigabytes, and a Python
-thread cannot be interrupted. So PDF and DOCX bytes are handed to long-lived worker processes
-(fresh interpreters, started like multiprocessing's "spawn": the caller is multi-threaded, so
-never a plain fork). Each worker caps
-its own address space with RLIMIT_AS, which turns a memory bomb into a MemoryError inside the
-worker; a worker that takes longer than the time limit is killed and replaced. The other kinds
-are cheap and already bounded by the object size, so they are extracted in the caller's thread.
+thread cannot be interrupted. So PDF and DOCX bytes are handed to long-lived worker processes:
+fresh interpreters, as with multiprocessing's "spawn" (the caller is multi-threaded, so never a
+plain fork), talking over a multiprocessing Connection. Each worker caps its own address space
+with RLIMIT_AS, which turns a memory bomb into a MemoryError inside the worker; a worker that
+takes longer than the time limit is killed and replaced. The other kinds are cheap and already
+bounded by the object size, so they are extracted in the caller's thread.
 
     with ExtractionSandbox(workers=2, timeout_s=30, memory_limit_mb=1024) as sandbox:
         result = sandbox.extract(body, key, content_type)
@@ -364,7 +364,7 @@ def _exit_description(process: subprocess.Popen[bytes] | None) -> str:
         return "no process"
     try:
         # EOF arrives as the process exits; give the kernel a moment to finish with it.
-        code = process.wait(0.5)
+        code = process.wait(_KILL_GRACE_S)
     except subprocess.TimeoutExpired:
         return "pipe closed"
     if code < 0:
@@ -443,6 +443,7 @@ def _resolve(target: str) -> Callable[[bytes, str, str | None], Extraction]:
         function = getattr(function, part)
     # Load the parsers now, so the first job is not slowed down (or memory-limited) by imports.
     importlib.import_module("s3_ingest.core.extraction.dispatch")
+    importlib.import_module("pypdf.filters")  # imported by pypdf on the first content stream
     return function
 
 

@@ -1,4 +1,4 @@
-"""Index backends behind one interface: an embedded SQLite/FTS5 file by default."""
+"""Index backends behind one interface: an embedded SQLite/FTS5 file by default, or PostgreSQL."""
 
 from s3_ingest.core.index.base import (
     DocumentIndex,
@@ -10,7 +10,10 @@ from s3_ingest.core.index.base import (
 
 __all__ = [
     "DocumentIndex",
-    "FailureRecord", "ManifestEntry", "SearchFilters", "SearchHit", "open_index", "sqlite_path"]
+    "FailureRecord", "ManifestEntry", "SearchFilters", "SearchHit", "is_postgres_url",
+    "open_index", "sqlite_path"]
+
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
 
 def sqlite_path(url: str) -> str | None:
@@ -20,8 +23,19 @@ def sqlite_path(url: str) -> str | None:
     return None if "://" in url else url
 
 
+def is_postgres_url(url: str) -> bool:
+    return url.startswith(POSTGRES_SCHEMES)
+
+
 def open_index(url: str) -> DocumentIndex:
-    """Open the index named by `url`: `sqlite:///path/to/index.db` or a bare file path."""
+    """Open the index named by `url`: `sqlite:///path/to/index.db` or a bare file path, or
+    `postgresql://user:password@host:5432/dbname` (also `postgres://`)."""
+    if is_postgres_url(url):
+        # Imported here: psycopg is only needed (and only has to be installed) for PostgreSQL.
+        from s3_ingest.core.index.postgres import PostgresIndex
+
+        return PostgresIndex(url)
+
     from s3_ingest.core.index.sqlite import SqliteIndex
 
     path = sqlite_path(url)

@@ -86,6 +86,10 @@ class DocumentIndex(ABC):
         optionally of one partition only."""
 
     @abstractmethod
+    def entries(self, source: str, keys: Iterable[str]) -> dict[str, ManifestEntry]:
+        """The manifest entries of the given keys (those the index holds)."""
+
+    @abstractmethod
     def partitions(self, source: str) -> dict[str, int]:
         """partition -> document count, for a source."""
 
@@ -95,9 +99,14 @@ class DocumentIndex(ABC):
 
     @abstractmethod
     def record_failures(
-        self, source: str, partition: str, failures: Iterable[tuple[str, str]]
+        self,
+        source: str,
+        partition: str,
+        failures: Iterable[tuple[str, str]],
+        only_keys: Iterable[str] | None = None,
     ) -> None:
-        """Replace the failure records of a partition with (key, reason) pairs."""
+        """Replace the failure records of a partition with (key, reason) pairs - or, with
+        `only_keys`, only the records of those keys (a run that looked at just those keys)."""
 
     @abstractmethod
     def failures(self, source: str | None = None) -> list[FailureRecord]:

@@ -398,6 +398,27 @@ class SqliteIndex(DocumentIndex):
 
         return self._read(work)
 
+    def entries(self, source: str, keys: Iterable[str]) -> dict[str, ManifestEntry]:
+        keys = list(keys)
+        parse = datetime.fromisoformat
+
+        def work(conn: sqlite3.Connection) -> dict[str, ManifestEntry]:
+            out: dict[str, ManifestEntry] = {}
+            for start in range(0, len(keys), 500):
+                chunk = keys[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                sql = (
+                    "SELECT key, etag, size, last_modified, version_id FROM documents "
+                    f"WHERE source = ? AND key IN ({marks})"
+                )
+                for key, etag, size, last_modified, version_id in conn.execute(
+                    sql, [source, *chunk]
+                ):
+                    out[key] = ManifestEntry(key, etag, size, parse(last_modified), version_id)
+            return out
+
+        return self._read(work)
+
     def partitions(self, source: str) -> dict[str, int]:
         sql = "SELECT partition, count(*) FROM documents WHERE source = ? GROUP BY partition"
         return self._read(lambda conn: dict(conn.execute(sql, (source,)).fetchall()))
@@ -407,10 +428,15 @@ class SqliteIndex(DocumentIndex):
         return self._read(lambda conn: dict(conn.execute(sql).fetchall()))
 
     def record_failures(
-        self, source: str, partition: str, failures: Iterable[tuple[str, str]]
+        self,
+        source: str,
+        partition: str,
+        failures: Iterable[tuple[str, str]],
+        only_keys: Iterable[str] | None = None,
     ) -> None:
         now = _format_datetime(datetime.now(timezone.utc))
         rows = [(source, key, partition, reason, now) for key, reason in failures]
+        keys = None if only_keys is None else list(only_keys)
 
         exists = "SELECT 1 FROM failures WHERE source = ? AND partition = ? LIMIT 1"
         had_failures = self._read(lambda c: c.execute(exists, (source, partition)).fetchone())
@@ -418,9 +444,15 @@ class SqliteIndex(DocumentIndex):
             return  # nothing failed now or before: a clean re-run writes nothing at all
 
         def work(conn: sqlite3.Connection) -> None:
-            conn.execute(
-                "DELETE FROM failures WHERE source = ? AND partition = ?", (source, partition)
-            )
+            if keys is None:
+                conn.execute(
+                    "DELETE FROM failures WHERE source = ? AND partition = ?", (source, partition)
+                )
+            else:
+                conn.executemany(
+                    "DELETE FROM failures WHERE source = ? AND key = ?",
+                    [(source, key) for key in keys],
+                )
             conn.executemany(
                 "INSERT INTO failures (source, key, partition, reason, failed_at) "
                 "VALUES (?, ?, ?, ?, ?) ON CONFLICT (source, key) DO UPDATE SET "

@@ -20,7 +20,13 @@ from dagster import (
 )
 
 from s3_ingest.core.errors import SourceError
-from s3_ingest.core.ingest import DeleteGuardError, IngestOptions, IngestReport, ingest_partition
+from s3_ingest.core.ingest import (
+    DeleteGuardError,
+    IngestOptions,
+    IngestReport,
+    ingest_keys,
+    ingest_partition,
+)
 from s3_ingest.core.sources import Source
 from s3_ingest.defs.ingest.config import IngestConfig
 from s3_ingest.defs.ingest.metadata import report_metadata
@@ -35,6 +41,10 @@ progress_log = logging.getLogger("s3_ingest.progress")
 
 def documents_asset_key(source: Source) -> AssetKey:
     return AssetKey([source.name, "documents"])
+
+
+def documents_op_name(source: Source) -> str:
+    return "__".join(documents_asset_key(source).path)
 
 
 def _progress_logger(context: AssetExecutionContext):
@@ -81,10 +91,15 @@ def build_documents_asset(source: Source) -> AssetsDefinition:
             max_delete_share=config.max_delete_share,
             force_delete=config.force_delete,
         )
+        progress = _progress_logger(context)
         try:
-            report = ingest_partition(
-                client, source, partition, index, options, progress=_progress_logger(context)
-            )
+            if (config.upserts or config.deletions) and not config.full:
+                report = ingest_keys(
+                    client, source, partition, index, list(config.upserts),
+                    list(config.deletions), options, progress=progress,
+                )
+            else:
+                report = ingest_partition(client, source, partition, index, options, progress)
         except SourceError as exc:
             raise Failure(
                 description=str(exc),

@@ -18,3 +18,16 @@ class IngestConfig(Config):
         default=0.1, description="The run fails when more than this share of objects failed."
     )
     batch_size: int = Field(default=200, description="Documents per index transaction.")
+    upserts: list[str] = Field(
+        default=[],
+        description="Only these keys, new or changed (set by the sensors): no listing.",
+    )
+    deletions: list[str] = Field(
+        default=[],
+        description="Only these keys, deleted (set by the sensors; each is confirmed first).",
+    )
+
+
+def targeted_run_config(op_name: str, upserts: list[str], deletions: list[str]) -> dict:
+    """Run config that asks a documents asset for just these keys."""
+    return {"ops": {op_name: {"config": {"upserts": upserts, "deletions": deletions}}}}

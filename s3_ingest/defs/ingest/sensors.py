@@ -24,7 +24,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 from s3_ingest.core.change_scan import scan_changes
 from s3_ingest.core.errors import explain
 from s3_ingest.core.sources import Source
-from s3_ingest.defs.ingest.assets import documents_asset_key
+from s3_ingest.defs.ingest.assets import documents_asset_key, documents_op_name
+from s3_ingest.defs.ingest.config import targeted_run_config
 from s3_ingest.defs.ingest.partitions import prefix_partitions
 from s3_ingest.defs.resources.s3 import s3_resource_key
 
@@ -41,6 +42,7 @@ def poll_sensor_name(source: Source) -> str:
 def build_poll_sensor(source: Source) -> SensorDefinition:
     s3_key = s3_resource_key(source)
     partitions_def = prefix_partitions(source)
+    op_name = documents_op_name(source)
 
     @sensor(
         name=poll_sensor_name(source),
@@ -71,14 +73,19 @@ def build_poll_sensor(source: Source) -> SensorDefinition:
             ) from None
         known = set(context.instance.get_dynamic_partitions(partitions_def.name))
         new_partitions = sorted((result.partitions_seen | set(result.changes)) - known)
-        run_requests = [
-            RunRequest(
-                run_key=f"{source.name}:{partition}:{digest}",
-                partition_key=partition,
-                tags={"s3_ingest/trigger": "poll"},
+        run_requests = []
+        for partition, changes in sorted(result.changes.items()):
+            # Few changes: the run fetches just those keys. Many: it lists the partition.
+            run_config = (
+                targeted_run_config(op_name, changes.upserts, changes.deletions)
+                if changes.targeted else None
             )
-            for partition, digest in sorted(result.digests().items())
-        ]
+            run_requests.append(RunRequest(
+                run_key=f"{source.name}:{partition}:{changes.digest}",
+                partition_key=partition,
+                run_config=run_config or {},
+                tags={"s3_ingest/trigger": "poll"},
+            ))
         passes = cursor.get("passes", 0) + (1 if result.complete else 0)
         context.log.info(
             f"listed {result.listed} keys in {result.pages} page(s): {result.new} new, "

@@ -27,6 +27,12 @@ class S3SourceResource(S3Resource):
 
     _client: Any = PrivateAttr(default=None)
 
+    def __repr_args__(self) -> Any:
+        # Once Dagster resolves the EnvVars these fields hold the secrets themselves.
+        for name, value in super().__repr_args__():
+            secret = name in ("aws_secret_access_key", "aws_session_token") and value
+            yield name, "<redacted>" if secret else value
+
     def client_settings(self) -> ClientSettings:
         return ClientSettings(
             endpoint_url=self.endpoint_url,

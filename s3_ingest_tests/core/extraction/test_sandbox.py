@@ -64,6 +64,13 @@ def wait_until_dead(pid: int) -> None:
     raise AssertionError(f"process {pid} did not die")
 
 
+def wait_for_workers(box: ExtractionSandbox, count: int) -> None:
+    deadline = time.monotonic() + 30
+    while len(box.worker_pids()) < count:
+        assert time.monotonic() < deadline, f"{count} workers never started"
+        time.sleep(0.02)
+
+
 def rss_mb() -> float:
     with open("/proc/self/status") as status:
         for line in status:
@@ -228,10 +235,8 @@ def test_close_kills_every_worker_and_is_idempotent():
     in_flight: list[BaseException | Extraction] = []
     spinner = threading.Thread(target=lambda: in_flight.append(_outcome(box, "spin.pdf")))
     spinner.start()
-    assert_works(box)  # a second worker, while the first one spins
-    deadline = time.monotonic() + 10
-    while len(box.worker_pids()) < 2 and time.monotonic() < deadline:
-        time.sleep(0.02)
+    wait_for_workers(box, 1)  # the spinner holds the first worker...
+    assert_works(box)  # ...so this starts the second
     pids = box.worker_pids()
     assert len(pids) == 2
 
