@@ -76,16 +76,18 @@ def sync(args: argparse.Namespace) -> dict[str, Any]:
     from s3_ingest.defs.resources.index import IndexResource
 
     logging.getLogger("dagster").setLevel(logging.ERROR)
+    scanned = []
     runs = run_sync(
         load_sources(args.sources), index=IndexResource(url=args.index),
         instance=DagsterInstance.ephemeral(),
-        run_config_base={"loggers": {"console": {"config": {"log_level": "ERROR"}}}},
+        run_config_base={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
+        on_scan=lambda source, listed, changed: scanned.append(listed),
     )
     failed = [r for r in runs if not r.success]
     if failed:
         raise SystemExit(f"sync failed: {failed[0].partition}: {failed[0].error}")
     total = lambda name: sum(int(r.metadata.get(name, 0) or 0) for r in runs)  # noqa: E731
-    return {"documents": total("listed"), "bytes": total("bytes_fetched"),
+    return {"documents": sum(scanned) or total("listed"), "bytes": total("bytes_fetched"),
             "fetched": total("fetched"), "indexed": total("indexed") + total("metadata_only"),
             "deleted": total("deleted"), "unchanged": total("unchanged"),
             "partitions": len(runs),

@@ -19,7 +19,7 @@ import click
 from dagster import DagsterInstance
 
 from s3_ingest.cli.runner import sync
-from s3_ingest.cli.sync_command import print_partition, print_summary
+from s3_ingest.cli.sync_command import print_partition, print_scan, print_summary
 from s3_ingest.core.index import SearchFilters, open_index
 from s3_ingest.core.sources import load_sources
 from s3_ingest.defs.resources.index import INDEX_ENV_VAR, IndexResource
@@ -105,6 +105,7 @@ def run_demo(*, ui: bool, ui_port: int, run_config_base: dict[str, Any]) -> int:
             instance=instance,
             run_config_base=run_config_base,
             on_partition=print_partition,
+            on_scan=print_scan,
         )
         print_summary(runs)
         _print_index(index_url)

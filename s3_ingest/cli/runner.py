@@ -10,6 +10,7 @@ from typing import Any
 
 from dagster import DagsterInstance, materialize
 
+from s3_ingest.core.change_scan import scan_changes
 from s3_ingest.core.errors import explain
 from s3_ingest.core.listing import list_partitions
 from s3_ingest.core.partition_keys import ROOT_PARTITION, encode_partition
@@ -38,16 +39,6 @@ def partition_key_for(prefix: str) -> str:
     return encode_partition(prefix if prefix.endswith("/") else prefix + "/")
 
 
-def discover_partitions(source: Source) -> list[str]:
-    client = s3_resource_for(source).process_config_and_initialize().get_client()
-    try:
-        return list_partitions(client, source.bucket, source.prefix)
-    except Exception as exc:
-        raise explain(
-            exc, source=source.name, bucket=source.bucket, endpoint=source.endpoint_url
-        ) from None
-
-
 def _metadata_values(result: Any, node_name: str) -> dict[str, Any]:
     for materialization in result.asset_materializations_for_node(node_name):
         return {k: getattr(v, "value", v) for k, v in materialization.metadata.items()}
@@ -66,6 +57,33 @@ def _failure_message(result: Any) -> str:
     return "the run failed"
 
 
+def plan(source: Source, index: IndexResource, *, full: bool, prefix: str | None
+         ) -> tuple[list[str], dict[str, dict[str, Any]], int]:
+    """Which partitions to run, with what targeted config, and how many keys were listed.
+
+    With a prefix, or `full`, every partition runs whole. Otherwise the source is scanned once
+    against the index, exactly as the polling sensor does, and only partitions with changes run
+    - each for just its changed keys when there are few.
+    """
+    if prefix is not None:
+        return [partition_key_for(prefix)], {}, 0
+    client = s3_resource_for(source).process_config_and_initialize().get_client()
+    try:
+        if full:
+            return list_partitions(client, source.bucket, source.prefix), {}, 0
+        result = scan_changes(client, source, index.open(), budget_s=float("inf"))
+    except Exception as exc:
+        raise explain(
+            exc, source=source.name, bucket=source.bucket, endpoint=source.endpoint_url
+        ) from None
+    targeted = {
+        partition: {"upserts": changes.upserts, "deletions": changes.deletions}
+        for partition, changes in result.changes.items()
+        if changes.targeted
+    }
+    return sorted(result.changes), targeted, result.listed
+
+
 def sync(
     sources: Sequence[Source],
     *,
@@ -75,32 +93,37 @@ def sync(
     asset_config: dict[str, Any] | None = None,
     run_config_base: dict[str, Any] | None = None,
     on_partition: Callable[[PartitionRun], None] | None = None,
+    on_scan: Callable[[str, int, int], None] | None = None,
 ) -> list[PartitionRun]:
-    """Materialize every partition (or the one named by `prefix`) of each source."""
+    """Sync each source: the partitions that changed (or the one named by `prefix`, or every
+    one with `full`), each through a real materialization of the documents asset."""
     runs: list[PartitionRun] = []
+    asset_config = dict(asset_config or {})
     for source in sources:
         asset = build_documents_asset(source)
         partitions_def = prefix_partitions(source)
-        if prefix is not None:
-            partitions = [partition_key_for(prefix)]
-        else:
-            try:
-                partitions = discover_partitions(source)
-            except Exception as exc:  # SourceError: already says what to check
-                run = PartitionRun(source.name, "*", False, error=str(exc))
-                runs.append(run)
-                if on_partition:
-                    on_partition(run)
-                continue
+        try:
+            partitions, targeted, listed = plan(
+                source, index, full=bool(asset_config.get("full")), prefix=prefix
+            )
+        except Exception as exc:  # SourceError: already says what to check
+            run = PartitionRun(source.name, "*", False, error=str(exc))
+            runs.append(run)
+            if on_partition:
+                on_partition(run)
+            continue
+        if on_scan:
+            on_scan(source.name, listed, len(partitions))
         known = set(instance.get_dynamic_partitions(partitions_def.name))
         new = [p for p in partitions if p not in known]
         if new:
             instance.add_dynamic_partitions(partitions_def.name, new)
         resources = {"index": index, s3_resource_key(source): s3_resource_for(source)}
-        run_config = dict(run_config_base or {})
-        if asset_config:
-            run_config["ops"] = {asset.op.name: {"config": asset_config}}
         for partition in partitions:
+            run_config = dict(run_config_base or {})
+            config = asset_config | targeted.get(partition, {})
+            if config:
+                run_config["ops"] = {asset.op.name: {"config": config}}
             result = materialize(
                 [asset],
                 partition_key=partition,

@@ -23,6 +23,11 @@ def print_partition(run: PartitionRun) -> None:
         click.echo(f"FAIL  {run.source} {run.partition}: {run.error}", err=True)
 
 
+def print_scan(source: str, listed: int, partitions: int) -> None:
+    if listed:
+        click.echo(f"scan  {source}: {listed} keys listed, {partitions} partition(s) changed")
+
+
 def print_summary(runs: Sequence[PartitionRun]) -> None:
     totals = {c: sum(int(r.metadata.get(c, 0) or 0) for r in runs) for c in COLUMNS}
     failed = sum(1 for r in runs if not r.success)
@@ -49,6 +54,7 @@ def run_sync(
         asset_config=config,
         run_config_base=run_config_base,
         on_partition=print_partition,
+        on_scan=print_scan,
     )
     print_summary(runs)
-    return bool(runs) and all(r.success for r in runs)
+    return all(r.success for r in runs)  # nothing changed is a success too

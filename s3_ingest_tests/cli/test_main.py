@@ -149,3 +149,14 @@ def test_failures_lists_what_could_not_be_fetched(tmp_path):
     result = run_cli("failures", "--index", index, "--json", cwd=tmp_path)
     [record] = [json.loads(line) for line in result.stdout.splitlines()]
     assert record["key"] == "a/secret.pdf" and "403" in record["reason"]
+
+
+def test_a_second_sync_with_nothing_changed_runs_nothing(seeded, tmp_path, s3_client, bucket):
+    index = str(tmp_path / "idx.db")
+    assert run_cli("sync", "--sources", str(seeded), "--index", index, cwd=tmp_path).returncode == 0
+    again = run_cli("sync", "--sources", str(seeded), "--index", index, cwd=tmp_path)
+    assert again.returncode == 0 and "0 partition run(s), 0 failed" in again.stdout
+    s3_client.put_object(Bucket=bucket, Key="b/new.md", Body=b"fresh kestrel")
+    third = run_cli("sync", "--sources", str(seeded), "--index", index, cwd=tmp_path)
+    assert "1 partition run(s), 0 failed" in third.stdout and "ok    docs b/:" in third.stdout
+    assert "fetched 1," in third.stdout

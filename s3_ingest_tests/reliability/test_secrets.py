@@ -25,7 +25,7 @@ import pytest
 import yaml
 from dagster import DagsterInstance, materialize
 
-from s3_ingest.cli.runner import discover_partitions
+from s3_ingest.cli.runner import plan
 from s3_ingest.core.sources import Source
 from s3_ingest.defs.ingest.assets import build_documents_asset
 from s3_ingest.defs.ingest.partitions import prefix_partitions
@@ -299,9 +299,9 @@ def test_in_process_materialize_leaves_no_secret(
             materialize_partition(bad, "notes/", index, raise_on_error=True)
         haystack.add_exception(f"materialize raised ({label})", raised.value)
         with pytest.raises(Exception) as listing:
-            discover_partitions(bad)
+            plan(bad, IndexResource(url=str(index)), full=False, prefix=None)
         assert code in str(listing.value)
-        haystack.add_exception(f"discover_partitions raised ({label})", listing.value)
+        haystack.add_exception(f"the command line's scan raised ({label})", listing.value)
 
     haystack.add_tree(tmp_path)
     haystack.add("captured output", "".join(capfd.readouterr()))

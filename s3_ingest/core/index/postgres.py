@@ -58,7 +58,7 @@ import os
 import random
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
@@ -104,9 +104,10 @@ _VECTOR_TITLE_CHARS = 10_000
 _VECTOR_CHUNK_CHARS = 100_000
 _VECTOR_BUDGET_BYTES = 900_000
 
-# Query terms beyond this many are dropped: a tsquery nests one level per operator, and tens of
-# thousands of terms exhaust the server's stack ("stack depth limit exceeded").
-MAX_QUERY_TERMS = 1000
+# Query words beyond this many are dropped: a tsquery nests one level per operator (tens of
+# thousands of terms exhaust the server's stack), and ts_headline's cost grows with the square of
+# the number of terms (1,000 terms: ~0.5 s per hit).
+MAX_QUERY_TERMS = 256
 
 # Writes that fail on a deadlock or a serialization failure are retried this many times.
 _WRITE_RETRIES = 5
@@ -152,35 +153,32 @@ _COLUMNS = (
     "reason",
     "indexed_at",
 )
-_COLUMN_TYPES = {
-    "size": "bigint",
-    "last_modified": "timestamptz",
-    "metadata": "jsonb",
-    "tags": "jsonb",
-    "indexed_at": "timestamptz",
-}
 _UPDATABLE = tuple(c for c in _COLUMNS if c not in ("source", "key"))
 _DOCUMENT_COLUMNS = ", ".join(c for c in _COLUMNS if c != "indexed_at")
 
-# One statement per chunk of a batch: every column travels as one array and is unnested
-# server-side (one round trip; no per-row statement). JSON arrives as text and is cast per element.
+# A batch travels by COPY into a session-private staging table (C-accelerated, streamed: no
+# statement size limit whatever the documents hold), then lands with one INSERT ... SELECT ...
+# ON CONFLICT in (source, key) order. JSON is staged as text and cast on the way.
+_STAGING_TYPES = {
+    "key": 'text COLLATE "C"',
+    "size": "bigint",
+    "last_modified": "timestamptz",
+    "indexed_at": "timestamptz",
+}
+_STAGING_DDL = (
+    "CREATE TEMPORARY TABLE IF NOT EXISTS s3_ingest_staging ("
+    + ", ".join(f"{c} {_STAGING_TYPES.get(c, 'text')}" for c in _COLUMNS)
+    + ") ON COMMIT DELETE ROWS"
+)
+_STAGING_COPY = f"COPY s3_ingest_staging ({', '.join(_COLUMNS)}) FROM STDIN"
 _UPSERT_SQL = (
     f"INSERT INTO documents ({', '.join(_COLUMNS)}) "
     "SELECT "
-    + ", ".join(f"u.{c}::jsonb" if _COLUMN_TYPES.get(c) == "jsonb" else f"u.{c}" for c in _COLUMNS)
-    + " FROM unnest("
-    + ", ".join(
-        "%s::text[]" if _COLUMN_TYPES.get(c) == "jsonb" else f"%s::{_COLUMN_TYPES.get(c, 'text')}[]"
-        for c in _COLUMNS
-    )
-    + f") AS u ({', '.join(_COLUMNS)}) "
+    + ", ".join(f"{c}::jsonb" if c in ("metadata", "tags") else c for c in _COLUMNS)
+    + ' FROM s3_ingest_staging ORDER BY source COLLATE "C", key '
     "ON CONFLICT (source, key) DO UPDATE SET "
     + ", ".join(f"{c} = EXCLUDED.{c}" for c in _UPDATABLE)
 )
-# A batch is written in statements of at most this many rows / (roughly) bytes of text, so one
-# bind message stays far below PostgreSQL's 1 GB limit whatever the documents hold.
-_UPSERT_CHUNK_ROWS = 1000
-_UPSERT_CHUNK_BYTES = 32 * 1024 * 1024
 
 
 def _schema_v1(schema: str) -> tuple[str, ...]:
@@ -476,10 +474,12 @@ class PostgresIndex(DocumentIndex):
             for doc in batch:
                 row = _document_row(doc, indexed_at)
                 rows[(row[0], row[2])] = row  # type: ignore[index]
-            ordered = [rows[k] for k in sorted(rows)]
             with conn.cursor() as cursor:
-                for chunk in _chunks(ordered):
-                    cursor.execute(_UPSERT_SQL, [list(column) for column in zip(*chunk)])
+                cursor.execute(_STAGING_DDL)
+                with cursor.copy(_STAGING_COPY) as copy:
+                    for k in sorted(rows):
+                        copy.write_row(rows[k])
+                cursor.execute(_UPSERT_SQL)
             return len(batch)
 
         return self._write(work)
@@ -639,6 +639,10 @@ class PostgresIndex(DocumentIndex):
         if tsquery is None or limit <= 0:
             return []
         filters = filters or SearchFilters()
+        given = [filters.source, filters.partition, filters.key_prefix, filters.content_type]
+        given += [text for item in filters.tags.items() for text in item]
+        if not all(_encodable(value) for value in given if isinstance(value, str)):
+            return []  # a lone surrogate: no stored (valid UTF-8) value can equal it
         clauses: list[str] = []
         params: dict[str, object] = {
             "config": SEARCH_CONFIG,
@@ -711,15 +715,18 @@ class PostgresIndex(DocumentIndex):
                 END AS body,
                 coalesce(d.text ~ '[^[:space:]]' AND length(d.text) > %(source_chars)s, false)
                     AS truncated
+                OFFSET 0  -- a fence: computed once, not inlined into every reference
             ) AS s
             CROSS JOIN LATERAL (
                 SELECT ts_headline(%(config)s::regconfig, s.body, q.query, %(options)s) AS headline
+                OFFSET 0
             ) AS h0
             CROSS JOIN LATERAL (
                 SELECT h0.headline,
                        strpos(s.body, replace(replace(h0.headline, %(open)s, ''), %(close)s, ''))
                            AS at,
                        length(replace(replace(h0.headline, %(open)s, ''), %(close)s, '')) AS len
+                OFFSET 0
             ) AS h
             CROSS JOIN LATERAL (
                 SELECT CASE WHEN h.at > 0 THEN left(s.body, h.at - 1) END AS head,
@@ -796,6 +803,8 @@ def ts_query(query: str) -> str | None:
     """
     if not query:
         return None
+    if not _encodable(query):  # lone surrogates (say, undecodable bytes of a command line)
+        query = query.encode("utf-8", "replace").decode("utf-8")
     parts: list[str] = []
     budget = MAX_QUERY_TERMS
     for phrase, phrase_star, word in _QUERY_TOKEN.findall(query.replace("\x00", " ")):
@@ -812,7 +821,9 @@ def ts_query(query: str) -> str | None:
         terms = [f"'{w}'" for w in words]
         if prefix:
             terms[-1] += ":*"
-        parts.append(terms[0] if len(terms) == 1 else "(" + " <-> ".join(terms) + ")")
+        part = terms[0] if len(terms) == 1 else "(" + " <-> ".join(terms) + ")"
+        if part not in parts:  # "a a" is "a": ANDing a part twice only costs time
+            parts.append(part)
         if budget <= 0:
             break
     return " & ".join(parts) if parts else None
@@ -890,6 +901,14 @@ def _clean(value: Any) -> Any:
     return value
 
 
+def _encodable(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _clean_json(value: object) -> object:
     """NUL-free JSON values (jsonb rejects \\u0000), keys included."""
     if isinstance(value, str):
@@ -902,6 +921,8 @@ def _clean_json(value: object) -> object:
 
 
 def _json(value: Mapping[str, object]) -> str:
+    if not value:
+        return "{}"
     return json.dumps(_clean_json(dict(value)), ensure_ascii=False, sort_keys=True)
 
 
@@ -917,20 +938,6 @@ def _where(**equals: str | None) -> tuple[str, list[str]]:
     clauses = [f"d.{column} = %s" for column, value in equals.items() if value is not None]
     params = [_clean(value) for value in equals.values() if value is not None]
     return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
-
-
-def _chunks(rows: list[tuple[object, ...]]) -> Iterator[list[tuple[object, ...]]]:
-    chunk: list[tuple[object, ...]] = []
-    size = 0
-    for row in rows:
-        row_size = sum(len(v) for v in row if isinstance(v, str))
-        if chunk and (len(chunk) >= _UPSERT_CHUNK_ROWS or size + row_size > _UPSERT_CHUNK_BYTES):
-            yield chunk
-            chunk, size = [], 0
-        chunk.append(row)
-        size += row_size
-    if chunk:
-        yield chunk
 
 
 def _document_row(doc: Document, indexed_at: datetime) -> tuple[object, ...]:

@@ -8,7 +8,6 @@ its run exists. A duplicate or late event is harmless: a run lists its partition
 writes what differs. The polling sensor stays on as the safety net for events that never come.
 """
 
-import hashlib
 import json
 import time
 from typing import Any
@@ -23,10 +22,12 @@ from dagster import (
     sensor,
 )
 
-from s3_ingest.core.events import NotAnS3Event, parse_message
+from s3_ingest.core.change_scan import DELETE, UPSERT, PartitionChanges
+from s3_ingest.core.events import CREATED, NotAnS3Event, parse_message
 from s3_ingest.core.partition_keys import partition_of
 from s3_ingest.core.sources import Source
-from s3_ingest.defs.ingest.assets import documents_asset_key
+from s3_ingest.defs.ingest.assets import documents_asset_key, documents_op_name
+from s3_ingest.defs.ingest.config import targeted_run_config
 from s3_ingest.defs.ingest.partitions import prefix_partitions
 from s3_ingest.defs.ingest.sensors import client_of
 from s3_ingest.defs.resources.sqs import sqs_resource_key
@@ -52,6 +53,7 @@ def build_events_sensor(source: Source) -> SensorDefinition:
     queue = source.events
     sqs_key = sqs_resource_key(source)
     partitions_def = prefix_partitions(source)
+    op_name = documents_op_name(source)
 
     @sensor(
         name=events_sensor_name(source),
@@ -70,7 +72,7 @@ def build_events_sensor(source: Source) -> SensorDefinition:
         _delete(sqs, queue.queue_url, cursor.get("ack", []))
 
         deadline = time.monotonic() + source.sensor_budget_seconds
-        changes: dict[str, list[str]] = {}
+        changes: dict[str, PartitionChanges] = {}
         handles: list[str] = []
         ignored = bad = 0
         while len(handles) < queue.max_messages_per_tick and time.monotonic() < deadline:
@@ -91,18 +93,28 @@ def build_events_sensor(source: Source) -> SensorDefinition:
                         ignored += 1
                         continue
                     partition = partition_of(event.key[len(source.prefix) :])
-                    changes.setdefault(partition, []).append(
-                        f"{message['MessageId']}\0{event.kind}\0{event.key}\0{event.sequencer}"
+                    changes.setdefault(partition, PartitionChanges()).add(
+                        event.key,
+                        UPSERT if event.kind == CREATED else DELETE,
+                        f"{message['MessageId']} {event.kind} {event.sequencer}",
                     )
         known = set(context.instance.get_dynamic_partitions(partitions_def.name))
         new_partitions = sorted(set(changes) - known)
         run_requests = []
-        for partition, tokens in sorted(changes.items()):
-            digest = hashlib.sha256("\n".join(sorted(tokens)).encode()).hexdigest()[:16]
+        for partition, change in sorted(changes.items()):
+            # The keys named by the events, deduplicated (a removal is confirmed by a HEAD,
+            # so order does not matter); too many, and the run lists the partition instead.
+            run_config = {}
+            if change.targeted:
+                deletions = sorted(set(change.deletions) - set(change.upserts))
+                run_config = targeted_run_config(
+                    op_name, sorted(set(change.upserts)), deletions
+                )
             run_requests.append(
                 RunRequest(
-                    run_key=f"{source.name}:{partition}:events:{digest}",
+                    run_key=f"{source.name}:{partition}:events:{change.digest}",
                     partition_key=partition,
+                    run_config=run_config,
                     tags={"s3_ingest/trigger": "events"},
                 )
             )

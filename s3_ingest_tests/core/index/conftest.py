@@ -37,7 +37,9 @@ def empty_postgres_index(url: str) -> None:
     with psycopg.connect(url, autocommit=True) as conn:
         exists = conn.execute("SELECT to_regclass('documents') IS NOT NULL").fetchone()
         if exists and exists[0]:
-            conn.execute("TRUNCATE documents, failures RESTART IDENTITY")
+            # DELETE, not TRUNCATE: on tables this small it is several times faster.
+            conn.execute("DELETE FROM documents")
+            conn.execute("DELETE FROM failures")
 
 
 @pytest.fixture(params=BACKENDS)

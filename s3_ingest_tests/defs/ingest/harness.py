@@ -57,8 +57,10 @@ class Daemon:
         for request in result.run_requests or []:
             if request.run_key in seen:
                 continue
+            ops = (request.run_config or {}).get("ops", {})
+            requested = next(iter(ops.values()), {}).get("config") if ops else None
             results.append(self.run(request.partition_key, run_key=request.run_key,
-                                    config=config))
+                                    config=config or requested))
         return results
 
     def run(self, partition: str, *, run_key: str | None = None,

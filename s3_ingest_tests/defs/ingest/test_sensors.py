@@ -56,7 +56,15 @@ def test_changes_are_found_and_only_changed_partitions_run(local_s3, s3_client, 
         result = daemon.tick(sensor)
         assert proxy.stats.requests["get"] == 0  # the sensor only lists
         assert sorted(r.partition_key for r in result.run_requests) == ["a/", "b/", "d/"]
+        configs = {r.partition_key: r.run_config["ops"]["docs__documents"]["config"]
+                   for r in result.run_requests}
+        assert configs["a/"] == {"upserts": ["a/1.md"], "deletions": []}
+        assert configs["b/"] == {"upserts": [], "deletions": ["b/2.md"]}
+        proxy.stats.requests.clear()
         runs = daemon.run_requests(result)
+        # The runs fetch exactly the changed keys, confirm the deletion, and list nothing.
+        assert proxy.stats.requests["list"] == 0
+        assert proxy.stats.requests["get"] == 2 and proxy.stats.requests["head"] == 1
         assert daemon.tick(sensor).run_requests == []
     assert all(r.success for r in runs)
     assert keys_in(index_path) == {"a/1.md", "c/3.md", "d/4.md"}
