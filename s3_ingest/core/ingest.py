@@ -60,6 +60,7 @@ class IngestReport:
     source: str
     bucket: str
     partition: str
+    mode: str = "listing"  # "listing": the partition was listed; "keys": only given keys
     listed: int = 0
     selected: int = 0
     skipped: Counter[str] = field(default_factory=Counter)
@@ -332,6 +333,7 @@ class _PartitionIngest:
         event may be stale), and a key that turns out to exist is fetched instead."""
         started = time.monotonic()
         source, report, options = self.source, self.report, self.options
+        report.mode = "keys"
         known_before = self.index.count(source.name, self.partition)
         entries = self.index.entries(source.name, [*upserts, *deletions])
         epoch = datetime(1970, 1, 1, tzinfo=timezone.utc)

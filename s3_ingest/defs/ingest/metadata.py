@@ -28,7 +28,8 @@ MAX_FAILED_LISTED = 50
 def _summary(report: IngestReport, total: int) -> str:
     skipped = ", ".join(f"{k}: {v}" for k, v in sorted(report.skipped.items())) or "none"
     lines = [
-        f"### {report.source} / `{report.partition}`",
+        f"### {report.source} / `{report.partition}`"
+        + (" (changed keys only)" if report.mode == "keys" else ""),
         "",
         "| listed | selected | unchanged | fetched | indexed | metadata only | deleted | failed |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|",
@@ -46,6 +47,7 @@ def _summary(report: IngestReport, total: int) -> str:
 
 def report_metadata(report: IngestReport, total: int) -> dict[str, Any]:
     metadata: dict[str, Any] = {
+        "mode": report.mode,
         "listed": report.listed,
         "selected": report.selected,
         "skipped": sum(report.skipped.values()),
