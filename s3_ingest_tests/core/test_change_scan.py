@@ -110,3 +110,20 @@ def test_a_scan_over_a_slow_http_endpoint_stays_within_its_budget_in_pages(
         # 10 pages exist; a 0.6 s budget at 0.25 s a page stops after a few, and says where.
         assert not result.complete and result.after is not None
         assert result.pages < 10 and proxy.stats.requests["list"] == result.pages
+
+
+def test_partition_changes_keep_keys_until_the_cap_then_only_the_digest():
+    from s3_ingest.core.change_scan import DELETE, TARGETED_MAX_KEYS, UPSERT, PartitionChanges
+
+    few = PartitionChanges()
+    few.add("a/1", UPSERT, "new e1")
+    few.add("a/2", DELETE, "deleted")
+    assert few.targeted and few.upserts == ["a/1"] and few.deletions == ["a/2"]
+    many = PartitionChanges()
+    for i in range(TARGETED_MAX_KEYS + 1):
+        many.add(f"a/{i}", UPSERT, "new e")
+    assert not many.targeted and many.count == TARGETED_MAX_KEYS + 1
+    other = PartitionChanges()
+    for i in range(TARGETED_MAX_KEYS + 1):
+        other.add(f"a/{i}", UPSERT, "new f")  # another etag: another digest, another run key
+    assert other.digest != many.digest
