@@ -55,3 +55,27 @@ def test_a_bad_sources_file_fails_the_load_naming_source_and_field(tmp_path):
     assert result.returncode != 0
     last = result.stderr.strip().splitlines()[-1]
     assert "source 'team_docs'" in last and "tag_regex" in last and "does not compile" in last
+
+
+def test_the_shipped_sources_files_are_valid():
+    assert [s.name for s in load_sources(REPO / "sources.yaml")] == ["sample"]
+    names = [s.name for s in load_sources(REPO / "sources.example.yaml")]
+    assert names == ["aws_handbook", "minio_reports", "r2_notes", "public_papers"]
+
+
+def test_a_full_definition_set_has_every_sensor_check_job_and_schedule(tmp_path):
+    from s3_ingest.core.sources import parse_sources
+
+    sources = parse_sources(
+        "sources:\n"
+        "  - name: alpha\n    bucket: a\n"
+        "  - name: beta\n    bucket: b\n    events: {queue_url: 'https://sqs.example/q'}\n"
+    )
+    repo = build_definitions(sources).get_repository_def()
+    assert {s.name for s in repo.sensor_defs} == {
+        "alpha_poll_sensor", "beta_poll_sensor", "beta_events_sensor"}
+    assert {s.name for s in repo.schedule_defs} == {
+        "alpha_reconcile_schedule", "beta_reconcile_schedule", "index_housekeeping_schedule"}
+    assert {"alpha_sync", "beta_sync", "index_housekeeping"} <= {j.name for j in repo.get_all_jobs()}
+    checks = {key.name for key in repo.asset_graph.asset_check_keys}
+    assert checks == {"in_step_with_bucket"}
