@@ -130,6 +130,8 @@ def test_instance_uses_postgres_storage_and_the_run_queue(instance: DagsterInsta
     )
 
     assert isinstance(instance.run_storage, PostgresRunStorage)
+    # psycopg2, as dagster-postgres needs (see `scheme` in the yaml), though psycopg 3 is here.
+    assert instance.run_storage._engine.dialect.driver == "psycopg2"  # type: ignore[attr-defined]
     assert isinstance(instance.event_log_storage, PostgresEventLogStorage)
     assert isinstance(instance.schedule_storage, PostgresScheduleStorage)
     assert isinstance(instance.run_coordinator, QueuedRunCoordinator)
