@@ -94,3 +94,16 @@ def fresh_database() -> Iterator[str]:
         yield database_url(server, name)
     finally:
         drop_database(server, name)
+
+
+def empty_index_tables(url: str) -> None:
+    """Remove every document and failure of a PostgreSQL index (the schema stays), so a test
+    starts from nothing without paying for a new database."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        exists = conn.execute("SELECT to_regclass('documents') IS NOT NULL").fetchone()
+        if exists and exists[0]:
+            # DELETE, not TRUNCATE: on tables this small it is several times faster.
+            conn.execute("DELETE FROM documents")
+            conn.execute("DELETE FROM failures")

@@ -11,7 +11,7 @@ from typing import Any
 from dagster import DagsterInstance, materialize
 
 from s3_ingest.core.change_scan import scan_changes
-from s3_ingest.core.errors import explain
+from s3_ingest.core.errors import explain_for
 from s3_ingest.core.listing import list_partitions
 from s3_ingest.core.partition_keys import ROOT_PARTITION, encode_partition
 from s3_ingest.core.sources import Source
@@ -73,9 +73,7 @@ def plan(source: Source, index: IndexResource, *, full: bool, prefix: str | None
             return list_partitions(client, source.bucket, source.prefix), {}, 0
         result = scan_changes(client, source, index.open(), budget_s=float("inf"))
     except Exception as exc:
-        raise explain(
-            exc, source=source.name, bucket=source.bucket, endpoint=source.endpoint_url
-        ) from None
+        raise explain_for(exc, source) from None
     targeted = {
         partition: {"upserts": changes.upserts, "deletions": changes.deletions}
         for partition, changes in result.changes.items()

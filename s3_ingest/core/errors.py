@@ -6,6 +6,8 @@ codes, never from request details, so no credential or signature can leak throug
 
 from __future__ import annotations
 
+from typing import Any
+
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
@@ -99,6 +101,12 @@ def explain(exc: BaseException, *, source: str, bucket: str, endpoint: str | Non
         # The class name only: some botocore messages carry request or credential details.
         return SourceError(f"{where}: {type(exc).__name__} after retries", code=type(exc).__name__)
     return SourceError(f"{where}: {type(exc).__name__}", code=type(exc).__name__)
+
+
+def explain_for(exc: BaseException, source: Any, action: str = "list") -> SourceError:
+    """explain() for a Source (anything with name, bucket and endpoint_url)."""
+    return explain(exc, source=source.name, bucket=source.bucket,
+                   endpoint=source.endpoint_url, action=action)
 
 
 def object_error_reason(exc: BaseException) -> str:

@@ -29,7 +29,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from s3_ingest.core import fetch as fetch_outcomes
 from s3_ingest.core.changes import is_changed
 from s3_ingest.core.documents import Document, ListedObject
-from s3_ingest.core.errors import SourceError, explain
+from s3_ingest.core.errors import SourceError, explain_for
 from s3_ingest.core.extraction import ExtractionSandbox, kind_of
 from s3_ingest.core.fetch import Fetched, fetch_object
 from s3_ingest.core.index.base import DocumentIndex
@@ -316,9 +316,7 @@ class _PartitionIngest:
                     pending = set()
                     self._flush()
         except (ClientError, BotoCoreError) as exc:
-            raise explain(
-                exc, source=source.name, bucket=source.bucket, endpoint=source.endpoint_url
-            ) from None
+            raise explain_for(exc, source) from None
         # Only now, with the listing complete, may anything be deleted.
         self._delete(known_before)
         # Replaces the partition's previous failure records: what succeeded now is cleared.
@@ -379,9 +377,7 @@ class _PartitionIngest:
                 finally:
                     self._flush()
         except (ClientError, BotoCoreError) as exc:
-            raise explain(
-                exc, source=source.name, bucket=source.bucket, endpoint=source.endpoint_url
-            ) from None
+            raise explain_for(exc, source) from None
         self._delete(known_before)
         self.index.record_failures(source.name, self.partition, report.failed,
                                    only_keys=[*upserts, *deletions])

@@ -41,7 +41,13 @@ Known differences from SQLite, all PostgreSQL limits: a tsvector holds at most 1
 of a document is indexed in chunks until that budget is spent (prose of several MB fits - its
 vocabulary saturates - but a multi-MB file of unique identifiers is searchable only in its first
 part); positions beyond 16,383 are clamped, so *phrase* queries deep into very long texts may
-miss; snippets are taken from the first `SNIPPET_SOURCE_CHARS` characters of the text.
+miss; snippets are taken from the first `SNIPPET_SOURCE_CHARS` characters of the text; a query
+keeps its first `MAX_QUERY_TERMS` words. NUL characters, which PostgreSQL text cannot hold, are
+dropped from everything stored and looked up.
+
+The tables are created in the first schema of the connection's search_path (``public`` unless
+the URL says otherwise, e.g. ``?options=-csearch_path%3Dsearch``): give the index a database or a
+schema of its own.
 
 Concurrency: a thread-safe connection pool (psycopg_pool) shared by all threads of a process;
 after a fork the child opens its own pool and never touches its parent's connections. Every write
@@ -186,10 +192,14 @@ def _schema_v1(schema: str) -> tuple[str, ...]:
     config = f"{schema}.{SEARCH_CONFIG}"
     blanks = " " * len(_GLUE)
     return (
-        f"CREATE TEXT SEARCH DICTIONARY {schema}.s3_ingest_english_stem "
-        "(TEMPLATE = snowball, Language = english)",  # no StopWords: every word is searchable
+        # No StopWords: every word is searchable, "and" and "not" included (as in FTS5).
+        (
+            f"CREATE TEXT SEARCH DICTIONARY {schema}.s3_ingest_english_stem"
+            " (TEMPLATE = snowball, Language = english)"
+        ),
         f"CREATE TEXT SEARCH CONFIGURATION {config} (COPY = simple)",
-        # The word mappings ({unaccent}) are set by _ensure_schema.
+        # Its word mappings (unaccent when available, then the stemmer) are set by
+        # PostgresIndex._ensure_schema.
         f"""
         CREATE FUNCTION {schema}.s3_ingest_search_vector(title text, key text, body text)
         RETURNS tsvector LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $fn$
@@ -617,7 +627,8 @@ class PostgresIndex(DocumentIndex):
     def count(self, source: str | None = None, partition: str | None = None) -> int:
         where, params = _where(source=source, partition=partition)
         sql = f"SELECT count(*) FROM documents AS d {where}"
-        return self._read(lambda conn: conn.execute(sql, params).fetchone()[0])  # type: ignore[index]
+        row = self._read(lambda conn: conn.execute(sql, params).fetchone())
+        return int(row[0]) if row else 0
 
     def counts_by_status(self, source: str | None = None) -> dict[str, int]:
         where, params = _where(source=source)

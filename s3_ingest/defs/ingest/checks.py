@@ -16,7 +16,7 @@ from dagster import (
     asset_check,
 )
 
-from s3_ingest.core.errors import explain
+from s3_ingest.core.errors import explain_for
 from s3_ingest.core.reconcile import SAMPLE, partition_drift
 from s3_ingest.core.sources import Source
 from s3_ingest.defs.ingest.assets import documents_asset_key
@@ -48,8 +48,7 @@ def build_drift_check(source: Source) -> AssetChecksDefinition:
             try:
                 drift = partition_drift(client, source, context.partition_key, index)
             except (ClientError, BotoCoreError) as exc:
-                raise explain(exc, source=source.name, bucket=source.bucket,
-                              endpoint=source.endpoint_url) from None
+                raise explain_for(exc, source) from None
             return AssetCheckResult(
                 passed=drift.in_step,
                 metadata={

@@ -22,7 +22,7 @@ from dagster import (
 from botocore.exceptions import BotoCoreError, ClientError
 
 from s3_ingest.core.change_scan import scan_changes
-from s3_ingest.core.errors import explain
+from s3_ingest.core.errors import explain_for
 from s3_ingest.core.sources import Source
 from s3_ingest.defs.ingest.assets import documents_asset_key, documents_op_name
 from s3_ingest.defs.ingest.config import targeted_run_config
@@ -68,9 +68,7 @@ def build_poll_sensor(source: Source) -> SensorDefinition:
                 budget_s=source.sensor_budget_seconds,
             )
         except (ClientError, BotoCoreError) as exc:
-            raise explain(
-                exc, source=source.name, bucket=source.bucket, endpoint=source.endpoint_url
-            ) from None
+            raise explain_for(exc, source) from None
         known = set(context.instance.get_dynamic_partitions(partitions_def.name))
         new_partitions = sorted((result.partitions_seen | set(result.changes)) - known)
         run_requests = []

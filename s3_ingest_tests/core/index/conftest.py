@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from s3_ingest.core.index import DocumentIndex, open_index
-from s3_ingest_tests.postgres import fresh_database
+from s3_ingest_tests.postgres import empty_index_tables, fresh_database
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
@@ -30,18 +30,6 @@ def fresh_postgres_url() -> Iterator[str]:
         yield url
 
 
-def empty_postgres_index(url: str) -> None:
-    """Remove every document and failure (the schema stays) so a test starts from nothing."""
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True) as conn:
-        exists = conn.execute("SELECT to_regclass('documents') IS NOT NULL").fetchone()
-        if exists and exists[0]:
-            # DELETE, not TRUNCATE: on tables this small it is several times faster.
-            conn.execute("DELETE FROM documents")
-            conn.execute("DELETE FROM failures")
-
-
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
     return request.param
@@ -52,7 +40,7 @@ def index_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> s
     if backend == "sqlite":
         return str(tmp_path / "index.db")
     url = request.getfixturevalue("postgres_module_url")
-    empty_postgres_index(url)
+    empty_index_tables(url)
     return url
 
 

@@ -24,6 +24,7 @@ from s3_ingest.core.documents import Document
 from s3_ingest.core.index import DocumentIndex, open_index
 from s3_ingest.core.index.base import ManifestEntry, SearchFilters
 from s3_ingest.core.index.sqlite import SqliteIndex, fts_query
+from s3_ingest_tests.postgres import empty_index_tables
 
 try:
     import psycopg
@@ -65,9 +66,7 @@ def make_doc(key: str, **fields: object) -> Document:
 @pytest.fixture
 def postgres_index(postgres_module_url: str):
     """An empty PostgreSQL index (for tests about what only PostgreSQL does)."""
-    from s3_ingest_tests.core.index.conftest import empty_postgres_index
-
-    empty_postgres_index(postgres_module_url)
+    empty_index_tables(postgres_module_url)
     ix = PostgresIndex(postgres_module_url)
     yield ix
     ix.close()
@@ -314,7 +313,9 @@ def test_record_failures_replaces_a_partitions_records(index: DocumentIndex) -> 
     ]
     # A later run of p1: only b failed, with a new reason; a is gone, p2 untouched.
     index.record_failures("docs", "p1", [("b", "throttled")])
-    assert [(r.key, r.reason) for r in index.failures("docs")] == [("b", "throttled"), ("c", "gone")]
+    assert [(r.key, r.reason) for r in index.failures("docs")] == [
+        ("b", "throttled"), ("c", "gone")
+    ]
     # A key moving to another partition keeps one record.
     index.record_failures("docs", "p3", [("c", "moved")])
     assert [(r.key, r.partition) for r in index.failures("docs")] == [("b", "p1"), ("c", "p3")]
