@@ -496,10 +496,10 @@ class SqliteIndex(DocumentIndex):
     def search(
         self, query: str, filters: SearchFilters | None = None, limit: int = 10
     ) -> list[SearchHit]:
-        match = fts_query(query)
+        match = fts_query(_encodable(query))
         if match is None or limit <= 0:
             return []
-        filters = filters or SearchFilters()
+        filters = _encodable_filters(filters or SearchFilters())
         clauses = ["documents_fts MATCH ?", "documents_fts.rank MATCH ?"]
         params: list[object] = [match, _RANK_FUNCTION]
         if filters.source is not None:
@@ -607,6 +607,25 @@ def _where(**equals: str | None) -> tuple[str, list[str]]:
     clauses = [f"d.{column} = ?" for column, value in equals.items() if value is not None]
     params = [value for value in equals.values() if value is not None]
     return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+def _encodable(text: str) -> str:
+    """Typed text may hold lone surrogates (from a terminal or a bad decode); SQLite takes only
+    valid UTF-8, and no stored text holds one, so they can only fail to match."""
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
+def _encodable_filters(filters: SearchFilters) -> SearchFilters:
+    def clean(value: str | None) -> str | None:
+        return None if value is None else _encodable(value)
+
+    return SearchFilters(
+        source=clean(filters.source),
+        key_prefix=clean(filters.key_prefix),
+        partition=clean(filters.partition),
+        tags={_encodable(k): _encodable(v) for k, v in filters.tags.items()},
+        content_type=clean(filters.content_type),
+    )
 
 
 def _mime(content_type: str) -> str:
