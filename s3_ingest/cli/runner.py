@@ -16,7 +16,7 @@ from s3_ingest.core.listing import list_partitions
 from s3_ingest.core.partition_keys import ROOT_PARTITION, encode_partition
 from s3_ingest.core.sources import Source
 from s3_ingest.defs.ingest.assets import build_documents_asset
-from s3_ingest.defs.ingest.partitions import prefix_partitions
+from s3_ingest.defs.ingest.partitions import SOURCE_TAG, prefix_partitions
 from s3_ingest.defs.resources.index import IndexResource
 from s3_ingest.defs.resources.s3 import s3_resource_for, s3_resource_key
 
@@ -129,7 +129,7 @@ def sync(
                 resources=resources,
                 run_config=run_config,
                 raise_on_error=False,
-                tags={"s3_ingest/launched_by": "cli"},
+                tags={"s3_ingest/launched_by": "cli", SOURCE_TAG: source.name},
             )
             run = PartitionRun(
                 source.name,

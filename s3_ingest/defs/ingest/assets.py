@@ -30,7 +30,7 @@ from s3_ingest.core.ingest import (
 from s3_ingest.core.sources import Source
 from s3_ingest.defs.ingest.config import IngestConfig
 from s3_ingest.defs.ingest.metadata import report_metadata
-from s3_ingest.defs.ingest.partitions import prefix_partitions
+from s3_ingest.defs.ingest.partitions import SOURCE_TAG, prefix_partitions
 from s3_ingest.defs.resources.s3 import s3_resource_key
 
 # Faults worth another try: throttling and timeouts that outlasted botocore's own retries.
@@ -77,7 +77,7 @@ def build_documents_asset(source: Source) -> AssetsDefinition:
         retry_policy=RetryPolicy(
             max_retries=2, delay=5, backoff=Backoff.EXPONENTIAL, jitter=Jitter.PLUS_MINUS
         ),
-        tags={"s3_ingest/source": source.name},
+        tags={SOURCE_TAG: source.name},
     )
     def documents(context: AssetExecutionContext, config: IngestConfig) -> MaterializeResult:
         partition = context.partition_key

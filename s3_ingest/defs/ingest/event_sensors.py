@@ -28,7 +28,7 @@ from s3_ingest.core.partition_keys import partition_of
 from s3_ingest.core.sources import Source
 from s3_ingest.defs.ingest.assets import documents_asset_key, documents_op_name
 from s3_ingest.defs.ingest.config import targeted_run_config
-from s3_ingest.defs.ingest.partitions import prefix_partitions
+from s3_ingest.defs.ingest.partitions import SOURCE_TAG, prefix_partitions
 from s3_ingest.defs.ingest.sensors import client_of
 from s3_ingest.defs.resources.sqs import sqs_resource_key
 
@@ -115,7 +115,7 @@ def build_events_sensor(source: Source) -> SensorDefinition:
                     run_key=f"{source.name}:{partition}:events:{change.digest}",
                     partition_key=partition,
                     run_config=run_config,
-                    tags={"s3_ingest/trigger": "events"},
+                    tags={"s3_ingest/trigger": "events", SOURCE_TAG: source.name},
                 )
             )
         context.log.info(

@@ -16,7 +16,7 @@ from dagster._core.definitions.unresolved_asset_job_definition import Unresolved
 
 from s3_ingest.core.sources import Source
 from s3_ingest.defs.ingest.assets import documents_asset_key
-from s3_ingest.defs.ingest.partitions import prefix_partitions
+from s3_ingest.defs.ingest.partitions import SOURCE_TAG, prefix_partitions
 
 
 def build_sync_job(source: Source) -> UnresolvedAssetJobDefinition:
@@ -24,6 +24,7 @@ def build_sync_job(source: Source) -> UnresolvedAssetJobDefinition:
         name=f"{source.name}_sync",
         selection=AssetSelection.assets(documents_asset_key(source)),
         description=f"Sync a prefix partition of {source.name} and check it against the bucket.",
+        tags={SOURCE_TAG: source.name},
     )
 
 
@@ -47,7 +48,7 @@ def build_reconcile_schedule(
         day = context.scheduled_execution_time.strftime("%Y-%m-%dT%H:%M")
         return [
             RunRequest(run_key=f"reconcile:{day}:{partition}", partition_key=partition,
-                       tags={"s3_ingest/trigger": "reconcile"})
+                       tags={"s3_ingest/trigger": "reconcile", SOURCE_TAG: source.name})
             for partition in context.instance.get_dynamic_partitions(partitions_def.name)
         ]
 

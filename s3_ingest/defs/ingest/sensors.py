@@ -26,7 +26,7 @@ from s3_ingest.core.errors import explain_for
 from s3_ingest.core.sources import Source
 from s3_ingest.defs.ingest.assets import documents_asset_key, documents_op_name
 from s3_ingest.defs.ingest.config import targeted_run_config
-from s3_ingest.defs.ingest.partitions import prefix_partitions
+from s3_ingest.defs.ingest.partitions import SOURCE_TAG, prefix_partitions
 from s3_ingest.defs.resources.s3 import s3_resource_key
 
 
@@ -82,7 +82,7 @@ def build_poll_sensor(source: Source) -> SensorDefinition:
                 run_key=f"{source.name}:{partition}:{changes.digest}",
                 partition_key=partition,
                 run_config=run_config or {},
-                tags={"s3_ingest/trigger": "poll"},
+                tags={"s3_ingest/trigger": "poll", SOURCE_TAG: source.name},
             ))
         passes = cursor.get("passes", 0) + (1 if result.complete else 0)
         context.log.info(

@@ -17,7 +17,10 @@ DEFAULT_INDEX_URL = ".s3_ingest/index.db"
 class IndexResource(ConfigurableResource):
     url: str = Field(
         default=DEFAULT_INDEX_URL,
-        description="sqlite:///path/to/index.db or a bare file path (created on first use).",
+        description=(
+            "sqlite:///path/to/index.db or a bare file path (created on first use), or "
+            "postgresql://user:password@host:5432/db (schema created on first use)."
+        ),
     )
 
     _index: Any = PrivateAttr(default=None)

@@ -36,4 +36,5 @@ def test_schedule_requests_each_partition_with_a_run_key_per_day():
         ) as context:
             again = schedule.evaluate_tick(context).run_requests
     assert sorted(r.partition_key for r in requests) == ["(root)", "a/", "b/"]
+    assert {r.tags["s3_ingest/source"] for r in requests} == {"docs"}
     assert {r.run_key for r in requests}.isdisjoint({r.run_key for r in again})

@@ -33,6 +33,8 @@ def test_first_tick_adds_partitions_and_runs_them(local_s3, s3_client, bucket, i
     daemon, sensor = Daemon(source, index_path), build_poll_sensor(source)
     result = daemon.tick(sensor)
     assert sorted(r.partition_key for r in result.run_requests) == ["(root)", "a/", "b/"]
+    # The run queue limits runs per source by this tag (dagster.yaml).
+    assert {r.tags["s3_ingest/source"] for r in result.run_requests} == {"docs"}
     assert set(daemon.instance.get_dynamic_partitions("docs_prefixes")) == {"(root)", "a/", "b/"}
     assert all(r.success for r in daemon.run_requests(result))
     assert keys_in(index_path) == {"a/1.md", "a/2.md", "b/3.md", "top.md"}
