@@ -5,9 +5,15 @@ A bad sources file fails the load with one message naming the source and the fie
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 
-from dagster import Definitions
+from dagster import (
+    Definitions,
+    ExecutorDefinition,
+    in_process_executor,
+    multiprocess_executor,
+)
 
 from s3_ingest.core.sources import Source, load_sources
 from s3_ingest.defs.ingest.assets import build_documents_asset
@@ -21,10 +27,30 @@ from s3_ingest.defs.resources.s3 import s3_resource_for, s3_resource_key
 from s3_ingest.defs.resources.sqs import sqs_resource_for, sqs_resource_key
 
 
-def build_definitions(sources: Sequence[Source]) -> Definitions:
+EXECUTOR_ENV_VAR = "S3_INGEST_EXECUTOR"
+
+
+def executor_for(name: str | None) -> ExecutorDefinition | None:
+    """`celery` runs each step on a Celery worker fleet (dagster-celery, Redis as broker);
+    unset keeps Dagster's default, a process per step on the run's machine."""
+    if not name:
+        return None
+    if name == "celery":
+        from dagster_celery import celery_executor
+
+        return celery_executor
+    if name == "multiprocess":
+        return multiprocess_executor
+    if name == "in_process":
+        return in_process_executor
+    raise ValueError(f"{EXECUTOR_ENV_VAR}={name!r}: use multiprocess, in_process or celery")
+
+
+def build_definitions(sources: Sequence[Source], executor: str | None = None) -> Definitions:
     sync_jobs = {source.name: build_sync_job(source) for source in sources}
     housekeeping = build_housekeeping_job(sources)
     return Definitions(
+        executor=executor_for(executor),
         assets=[build_documents_asset(source) for source in sources],
         asset_checks=[build_drift_check(source) for source in sources],
         jobs=[*sync_jobs.values(), housekeeping],
@@ -40,4 +66,4 @@ def build_definitions(sources: Sequence[Source]) -> Definitions:
     )
 
 
-defs = build_definitions(load_sources())
+defs = build_definitions(load_sources(), os.environ.get(EXECUTOR_ENV_VAR))

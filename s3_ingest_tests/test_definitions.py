@@ -27,6 +27,9 @@ def test_definitions_load_from_the_sample_sources_file():
     repo = defs.get_repository_def()
     assert repo.asset_graph.get(AssetKey(["sample", "documents"])).partitions_def is not None
     assert {"index", "s3_sample"} <= set(repo.get_top_level_resources())
+    # A concurrency pool per source caps its fetch steps across runs (production dagster.yaml).
+    [asset] = [a for a in repo.assets_defs_by_key.values() if a.key.path[0] == "sample"]
+    assert asset.op.pool == "s3_fetch_sample"
 
 
 def test_dagster_definitions_validate_passes_on_the_workspace():

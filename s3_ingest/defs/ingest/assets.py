@@ -78,6 +78,9 @@ def build_documents_asset(source: Source) -> AssetsDefinition:
             max_retries=2, delay=5, backoff=Backoff.EXPONENTIAL, jitter=Jitter.PLUS_MINUS
         ),
         tags={SOURCE_TAG: source.name},
+        # One pool per source caps its concurrent fetch steps across runs and machines
+        # (`dagster instance concurrency set s3_fetch_<source> N`, or the pools default_limit).
+        pool=f"s3_fetch_{source.name}",
     )
     def documents(context: AssetExecutionContext, config: IngestConfig) -> MaterializeResult:
         partition = context.partition_key
