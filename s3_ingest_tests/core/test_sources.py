@@ -512,3 +512,17 @@ def test_load_sources_errors_name_the_file(tmp_path: Path) -> None:
     path.write_text(one_source("max_file_size: huge"), encoding="utf-8")
     with pytest.raises(SourcesFileError, match=re.escape(str(path)) + ".*source 'docs'"):
         load_sources(path)
+
+
+@pytest.mark.parametrize("value, seconds", [("30s", 30), ("4h", 14400), ("5m", 300), (60, 60),
+                                            ("1d", 86400)])
+def test_sync_interval_takes_units_like_the_seeds(value, seconds):
+    [source] = parse_sources(
+        f"sources:\n  - name: a\n    bucket: b\n    sync_interval: {value}\n")
+    assert source.sync_interval == seconds
+
+
+@pytest.mark.parametrize("value", ["2s", "soon", "-5m"])
+def test_a_bad_or_too_short_sync_interval_names_the_field(value):
+    with pytest.raises(SourcesFileError, match="source 'a': field 'sync_interval'"):
+        parse_sources(f"sources:\n  - name: a\n    bucket: b\n    sync_interval: {value}\n")
