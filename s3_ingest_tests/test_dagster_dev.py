@@ -68,9 +68,11 @@ def test_dagster_dev_serves_the_code_location(tmp_path):
         nodes = graphql(port, ASSETS)["assetNodes"]
         assert {"path": ["sample", "documents"]} in [n["assetKey"] for n in nodes]
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
+        # Ctrl-C, as a user stops it: `dagster dev` then stops its code server and daemon itself
+        # (signalling the whole group at once makes it warn that the code server died).
+        os.kill(process.pid, signal.SIGINT)
         try:
-            output, _ = process.communicate(timeout=30)
+            output, _ = process.communicate(timeout=60)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             output, _ = process.communicate()
