@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 from dagster import DagsterInstance, materialize
 
 from s3_ingest.core.index.sqlite import SqliteIndex
@@ -14,7 +15,7 @@ from s3_ingest.core.sources import Source
 from s3_ingest.defs.ingest.assets import build_documents_asset
 from s3_ingest.defs.ingest.partitions import prefix_partitions
 from s3_ingest.defs.resources.index import IndexResource
-from s3_ingest.defs.resources.s3 import s3_resource_for, s3_resource_key
+from s3_ingest.defs.resources.s3 import S3SourceResource, s3_resource_for, s3_resource_key
 from s3_ingest.local_s3_proxy import S3Proxy
 from s3_ingest_tests.conftest import SECRET_ENV, make_source, put_objects
 
@@ -226,3 +227,51 @@ def test_full_mode_refetches_and_reextracts_everything(local_s3, s3_client, buck
     run_partition(source, "a/", index_path)
     again = run_partition(source, "a/", index_path, config={"full": True})
     assert metadata_of(again, source)["fetched"] == 2 and metadata_of(again, source)["unchanged"] == 0
+
+
+class ThrottledOnce(S3SourceResource):
+    """The source's client, but the first listing fails with SlowDown after botocore's retries,
+    as a throttled bucket would: Dagster's RetryPolicy must run the step again."""
+
+    def get_client(self):
+        client = super().get_client()
+
+        class Throttled:
+            def __getattr__(self, name):
+                return getattr(client, name)
+
+            def list_objects_v2(self, **kwargs):
+                if not THROTTLED:
+                    THROTTLED.append(kwargs["Prefix"])
+                    raise ClientError({"Error": {"Code": "SlowDown"},
+                                       "ResponseMetadata": {"HTTPStatusCode": 503}},
+                                      "ListObjectsV2")
+                return client.list_objects_v2(**kwargs)
+
+        return Throttled()
+
+
+THROTTLED: list[str] = []
+
+
+def test_a_step_that_still_fails_on_throttling_is_retried_by_dagster(
+    local_s3, s3_client, bucket, index_path
+):
+    put_objects(s3_client, bucket, {"a/1.md": "one"})
+    source = make_source(local_s3.endpoint_url, bucket)
+    asset = build_documents_asset(source)
+    instance = DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions("docs_prefixes", ["a/"])
+    throttled = ThrottledOnce(**{
+        name: getattr(s3_resource_for(source), name)
+        for name in S3SourceResource.model_fields if getattr(s3_resource_for(source), name)
+        is not None
+    })
+    THROTTLED.clear()
+    result = materialize([asset], partition_key="a/", instance=instance, raise_on_error=False,
+                         resources={"index": IndexResource(url=str(index_path)),
+                                    "s3_docs": throttled})
+    assert THROTTLED == ["a/"] and result.success
+    kinds = [e.event_type_value for e in result.all_events]
+    assert "STEP_UP_FOR_RETRY" in kinds and "STEP_RESTARTED" in kinds
+    assert SqliteIndex(str(index_path)).count("docs") == 1
