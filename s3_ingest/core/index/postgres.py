@@ -70,6 +70,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 from s3_ingest.core.documents import Document
+from s3_ingest.core.index.columns import COLUMNS, DOCUMENT_COLUMNS, UPDATABLE
+from s3_ingest.core.index.query_words import QUERY_TOKEN
 from s3_ingest.core.index.base import (
     DocumentIndex,
     FailureRecord,
@@ -77,7 +79,6 @@ from s3_ingest.core.index.base import (
     SearchFilters,
     SearchHit,
 )
-from s3_ingest.core.index.sqlite import _QUERY_TOKEN
 
 if TYPE_CHECKING:
     import psycopg
@@ -139,28 +140,6 @@ _QUERY_SEPARATORS = str.maketrans(
     {c: " " for c in "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~" + _CONTROLS + "\x00"}
 )
 
-_COLUMNS = (
-    "source",
-    "bucket",
-    "key",
-    "rel_path",
-    "partition",
-    "size",
-    "etag",
-    "last_modified",
-    "content_type",
-    "version_id",
-    "storage_class",
-    "metadata",
-    "tags",
-    "title",
-    "text",
-    "status",
-    "reason",
-    "indexed_at",
-)
-_UPDATABLE = tuple(c for c in _COLUMNS if c not in ("source", "key"))
-_DOCUMENT_COLUMNS = ", ".join(c for c in _COLUMNS if c != "indexed_at")
 
 # A batch travels by COPY into a session-private staging table (C-accelerated, streamed: no
 # statement size limit whatever the documents hold), then lands with one INSERT ... SELECT ...
@@ -173,17 +152,17 @@ _STAGING_TYPES = {
 }
 _STAGING_DDL = (
     "CREATE TEMPORARY TABLE IF NOT EXISTS s3_ingest_staging ("
-    + ", ".join(f"{c} {_STAGING_TYPES.get(c, 'text')}" for c in _COLUMNS)
+    + ", ".join(f"{c} {_STAGING_TYPES.get(c, 'text')}" for c in COLUMNS)
     + ") ON COMMIT DELETE ROWS"
 )
-_STAGING_COPY = f"COPY s3_ingest_staging ({', '.join(_COLUMNS)}) FROM STDIN"
+_STAGING_COPY = f"COPY s3_ingest_staging ({', '.join(COLUMNS)}) FROM STDIN"
 _UPSERT_SQL = (
-    f"INSERT INTO documents ({', '.join(_COLUMNS)}) "
+    f"INSERT INTO documents ({', '.join(COLUMNS)}) "
     "SELECT "
-    + ", ".join(f"{c}::jsonb" if c in ("metadata", "tags") else c for c in _COLUMNS)
+    + ", ".join(f"{c}::jsonb" if c in ("metadata", "tags") else c for c in COLUMNS)
     + ' FROM s3_ingest_staging ORDER BY source COLLATE "C", key '
     "ON CONFLICT (source, key) DO UPDATE SET "
-    + ", ".join(f"{c} = EXCLUDED.{c}" for c in _UPDATABLE)
+    + ", ".join(f"{c} = EXCLUDED.{c}" for c in UPDATABLE)
 )
 
 
@@ -639,7 +618,7 @@ class PostgresIndex(DocumentIndex):
         return self._read(lambda conn: dict(conn.execute(sql, params).fetchall()))
 
     def get(self, source: str, key: str) -> Document | None:
-        sql = f"SELECT {_DOCUMENT_COLUMNS} FROM documents WHERE source = %s AND key = %s"
+        sql = f"SELECT {DOCUMENT_COLUMNS} FROM documents WHERE source = %s AND key = %s"
         row = self._read(lambda conn: conn.execute(sql, (_clean(source), _clean(key))).fetchone())
         return None if row is None else _row_document(row)
 
@@ -818,7 +797,7 @@ def ts_query(query: str) -> str | None:
         query = query.encode("utf-8", "replace").decode("utf-8")
     parts: list[str] = []
     budget = MAX_QUERY_TERMS
-    for phrase, phrase_star, word in _QUERY_TOKEN.findall(query.replace("\x00", " ")):
+    for phrase, phrase_star, word in QUERY_TOKEN.findall(query.replace("\x00", " ")):
         if word:
             text, prefix = word.rstrip("*"), word.endswith("*")
         else:

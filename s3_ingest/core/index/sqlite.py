@@ -21,7 +21,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import re
 import sqlite3
 import threading
 import time
@@ -31,6 +30,8 @@ from pathlib import Path
 from typing import TypeVar
 
 from s3_ingest.core.documents import Document
+from s3_ingest.core.index.columns import COLUMNS, DOCUMENT_COLUMNS, UPDATABLE
+from s3_ingest.core.index.query_words import QUERY_TOKEN
 from s3_ingest.core.index.base import (
     DocumentIndex,
     FailureRecord,
@@ -65,36 +66,14 @@ T = TypeVar("T")
 #   the rare false friend the stemmer conflates. Snippets still show the original words.
 _TOKENIZER = "porter unicode61 remove_diacritics 2"
 
-_COLUMNS = (
-    "source",
-    "bucket",
-    "key",
-    "rel_path",
-    "partition",
-    "size",
-    "etag",
-    "last_modified",
-    "content_type",
-    "version_id",
-    "storage_class",
-    "metadata",
-    "tags",
-    "title",
-    "text",
-    "status",
-    "reason",
-    "indexed_at",
-)
-_UPDATABLE = tuple(c for c in _COLUMNS if c not in ("source", "key"))
 
 _UPSERT_SQL = (
-    f"INSERT INTO documents ({', '.join(_COLUMNS)}) "
-    f"VALUES ({', '.join('?' for _ in _COLUMNS)}) "
+    f"INSERT INTO documents ({', '.join(COLUMNS)}) "
+    f"VALUES ({', '.join('?' for _ in COLUMNS)}) "
     "ON CONFLICT(source, key) DO UPDATE SET "
-    + ", ".join(f"{c} = excluded.{c}" for c in _UPDATABLE)
+    + ", ".join(f"{c} = excluded.{c}" for c in UPDATABLE)
 )
 
-_DOCUMENT_COLUMNS = ", ".join(c for c in _COLUMNS if c != "indexed_at")
 
 _SCHEMA_V1 = (
     """
@@ -489,7 +468,7 @@ class SqliteIndex(DocumentIndex):
         return self._read(lambda conn: dict(conn.execute(sql, params).fetchall()))
 
     def get(self, source: str, key: str) -> Document | None:
-        sql = f"SELECT {_DOCUMENT_COLUMNS} FROM documents WHERE source = ? AND key = ?"
+        sql = f"SELECT {DOCUMENT_COLUMNS} FROM documents WHERE source = ? AND key = ?"
         row = self._read(lambda conn: conn.execute(sql, (source, key)).fetchone())
         return None if row is None else _row_document(row)
 
@@ -571,9 +550,6 @@ class SqliteIndex(DocumentIndex):
 
 # ------------------------------------------------------------------------------ query parsing
 
-# A quoted phrase (the closing quote may be missing: `"unbalanced` runs to the end), optionally
-# followed by `*`; or a bare run of anything but whitespace and quotes.
-_QUERY_TOKEN = re.compile(r'"([^"]*)"?(\*?)|([^\s"]+)')
 
 
 def fts_query(query: str) -> str | None:
@@ -588,7 +564,7 @@ def fts_query(query: str) -> str | None:
     if not query:
         return None
     parts: list[str] = []
-    for phrase, phrase_star, word in _QUERY_TOKEN.findall(query.replace("\x00", " ")):
+    for phrase, phrase_star, word in QUERY_TOKEN.findall(query.replace("\x00", " ")):
         if word:
             text, prefix = word.rstrip("*"), word.endswith("*")
         else:
