@@ -13,7 +13,6 @@ import time
 from typing import Any
 
 from dagster import (
-    AddDynamicPartitionsRequest,
     DefaultSensorStatus,
     RunRequest,
     SensorDefinition,
@@ -28,7 +27,7 @@ from s3_ingest.core.partition_keys import partition_of
 from s3_ingest.core.sources import Source
 from s3_ingest.defs.ingest.assets import documents_asset_key, documents_op_name
 from s3_ingest.defs.ingest.config import targeted_run_config
-from s3_ingest.defs.ingest.partitions import SOURCE_TAG, prefix_partitions
+from s3_ingest.defs.ingest.partitions import SOURCE_TAG, add_new_partitions, prefix_partitions
 from s3_ingest.defs.ingest.sensors import client_of
 from s3_ingest.defs.resources.sqs import sqs_resource_key
 
@@ -98,8 +97,6 @@ def build_events_sensor(source: Source) -> SensorDefinition:
                         UPSERT if event.kind == CREATED else DELETE,
                         f"{message['MessageId']} {event.kind} {event.sequencer}",
                     )
-        known = set(context.instance.get_dynamic_partitions(partitions_def.name))
-        new_partitions = sorted(set(changes) - known)
         run_requests = []
         for partition, change in sorted(changes.items()):
             # The keys named by the events, deduplicated (a removal is confirmed by a HEAD,
@@ -124,9 +121,8 @@ def build_events_sensor(source: Source) -> SensorDefinition:
         )
         return SensorResult(
             run_requests=run_requests,
-            dynamic_partitions_requests=(
-                [AddDynamicPartitionsRequest(partitions_def.name, new_partitions)]
-                if new_partitions else []
+            dynamic_partitions_requests=add_new_partitions(
+                context.instance, partitions_def, changes
             ),
             cursor=json.dumps({"ack": handles}),
         )

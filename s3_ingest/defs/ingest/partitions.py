@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dagster import DynamicPartitionsDefinition
+from collections.abc import Iterable
+
+from dagster import AddDynamicPartitionsRequest, DagsterInstance, DynamicPartitionsDefinition
 
 from s3_ingest.core.sources import Source
 
@@ -14,3 +16,12 @@ SOURCE_TAG = "s3_ingest/source"
 
 def prefix_partitions(source: Source) -> DynamicPartitionsDefinition:
     return DynamicPartitionsDefinition(name=f"{source.name}_prefixes")
+
+
+def add_new_partitions(
+    instance: DagsterInstance, partitions_def: DynamicPartitionsDefinition, seen: Iterable[str]
+) -> list[AddDynamicPartitionsRequest]:
+    """The request a sensor returns to add the partitions it saw that do not exist yet."""
+    assert partitions_def.name is not None
+    new = sorted(set(seen) - set(instance.get_dynamic_partitions(partitions_def.name)))
+    return [AddDynamicPartitionsRequest(partitions_def.name, new)] if new else []

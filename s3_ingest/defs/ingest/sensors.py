@@ -11,7 +11,6 @@ import json
 from typing import Any
 
 from dagster import (
-    AddDynamicPartitionsRequest,
     DefaultSensorStatus,
     RunRequest,
     SensorDefinition,
@@ -26,7 +25,7 @@ from s3_ingest.core.errors import explain_for
 from s3_ingest.core.sources import Source
 from s3_ingest.defs.ingest.assets import documents_asset_key, documents_op_name
 from s3_ingest.defs.ingest.config import targeted_run_config
-from s3_ingest.defs.ingest.partitions import SOURCE_TAG, prefix_partitions
+from s3_ingest.defs.ingest.partitions import SOURCE_TAG, add_new_partitions, prefix_partitions
 from s3_ingest.defs.resources.s3 import s3_resource_key
 
 
@@ -69,8 +68,6 @@ def build_poll_sensor(source: Source) -> SensorDefinition:
             )
         except (ClientError, BotoCoreError) as exc:
             raise explain_for(exc, source) from None
-        known = set(context.instance.get_dynamic_partitions(partitions_def.name))
-        new_partitions = sorted((result.partitions_seen | set(result.changes)) - known)
         run_requests = []
         for partition, changes in sorted(result.changes.items()):
             # Few changes: the run fetches just those keys. Many: it lists the partition.
@@ -92,9 +89,8 @@ def build_poll_sensor(source: Source) -> SensorDefinition:
         )
         return SensorResult(
             run_requests=run_requests,
-            dynamic_partitions_requests=(
-                [AddDynamicPartitionsRequest(partitions_def.name, new_partitions)]
-                if new_partitions else []
+            dynamic_partitions_requests=add_new_partitions(
+                context.instance, partitions_def, result.partitions_seen | set(result.changes)
             ),
             cursor=json.dumps({"after": result.after, "passes": passes}),
         )
