@@ -75,7 +75,9 @@ def _open_ui(env: dict[str, str], port: int) -> None:
     command = [sys.executable, "-m", "dagster", "dev", "-m", "s3_ingest.definitions",
                "-h", "127.0.0.1", "-p", str(port)]
     try:
-        subprocess.run(command, env=os.environ | env, check=False)
+        # From the demo's own DAGSTER_HOME: a project folder's dagster.yaml in the current
+        # directory would make Dagster warn that it is not the instance in use.
+        subprocess.run(command, env=os.environ | env, cwd=env["DAGSTER_HOME"], check=False)
     except KeyboardInterrupt:
         pass
 
