@@ -160,3 +160,46 @@ def test_a_second_sync_with_nothing_changed_runs_nothing(seeded, tmp_path, s3_cl
     third = run_cli("sync", "--sources", str(seeded), "--index", index, cwd=tmp_path)
     assert "1 partition run(s), 0 failed" in third.stdout and "ok    docs b/:" in third.stdout
     assert "fetched 1," in third.stdout
+
+
+def test_demo_ui_shows_every_partition_materialized_in_the_dagster_ui(tmp_path):
+    """`s3-ingest demo --ui`, as the README says: the UI's GraphQL lists the demo's runs."""
+    import signal
+    import time
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if k not in ("DAGSTER_HOME", "S3_INGEST_SOURCES")}
+    process = subprocess.Popen([*CLI, "demo", "--ui", "--port", str(port)], cwd=tmp_path, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               start_new_session=True)
+    query = json.dumps({"query": '{ assetOrError(assetKey: {path: ["sample", "documents"]}) '
+                                 "{ ... on Asset { assetMaterializations(limit: 50) "
+                                 "{ partition metadataEntries { label } } } } }"}).encode()
+    partitions: list[str] = []
+    try:
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                request = urllib.request.Request(f"http://127.0.0.1:{port}/graphql", data=query,
+                                                 headers={"Content-Type": "application/json"})
+                with urllib.request.urlopen(request, timeout=10) as response:
+                    found = json.load(response)["data"]["assetOrError"]["assetMaterializations"]
+                partitions = sorted(m["partition"] for m in found)
+                labels = {e["label"] for e in found[0]["metadataEntries"]}
+                break
+            except (OSError, KeyError, TypeError, IndexError):
+                time.sleep(1)
+    finally:
+        os.killpg(process.pid, signal.SIGINT)  # Ctrl-C, as the README says
+        try:
+            output, _ = process.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            output, _ = process.communicate()
+    assert partitions == ["(root)", "archive/", "broken/", "handbook/", "media/", "reports/",
+                          "users/"], output[-3000:]
+    assert {"listed", "fetched", "indexed", "skipped", "documents", "summary"} <= labels
+    assert "local S3 endpoint stopped" in output
