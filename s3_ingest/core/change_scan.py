@@ -14,7 +14,6 @@ while they are few, with the changed keys themselves, so its run fetches exactly
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,41 +24,11 @@ from s3_ingest.core.documents import ListedObject
 from s3_ingest.core.index.base import DocumentIndex, ManifestEntry
 from s3_ingest.core.ingest import selector_for
 from s3_ingest.core.listing import _to_listed, iter_pages
+from s3_ingest.core.partition_changes import (
+    UPSERT, DELETE, Change, PartitionChanges, object_version,
+)
 from s3_ingest.core.partition_keys import partition_of
 from s3_ingest.core.sources import Source
-
-
-UPSERT, DELETE = "upsert", "delete"
-TARGETED_MAX_KEYS = 500  # above this many changes a partition is re-listed whole by its run
-
-
-@dataclass
-class PartitionChanges:
-    """What changed in one partition: a digest of every change seen, and - while there are few -
-    the keys themselves, so a run can fetch just those instead of listing the partition again."""
-
-    hasher: Any = field(default_factory=hashlib.sha256)
-    upserts: list[str] | None = field(default_factory=list)
-    deletions: list[str] | None = field(default_factory=list)
-    count: int = 0
-
-    def add(self, key: str, kind: str, token: str) -> None:
-        self.count += 1
-        self.hasher.update(f"{key}\0{token}\n".encode("utf-8", "surrogatepass"))
-        if self.upserts is None or self.deletions is None:
-            return
-        if self.count > TARGETED_MAX_KEYS:
-            self.upserts = self.deletions = None  # too many: the run lists the partition
-            return
-        (self.upserts if kind == UPSERT else self.deletions).append(key)
-
-    @property
-    def targeted(self) -> bool:
-        return self.upserts is not None
-
-    @property
-    def digest(self) -> str:
-        return self.hasher.hexdigest()[:16]
 
 
 @dataclass
@@ -82,9 +51,13 @@ class ScanResult:
         return {partition: changes.digest for partition, changes in self.changes.items()}
 
 
-def _note(result: ScanResult, key: str, rel_path: str, kind: str, token: str) -> None:
-    partition = partition_of(rel_path)
-    result.changes.setdefault(partition, PartitionChanges()).add(key, kind, token)
+def _note(result: ScanResult, rel_path: str, change: Change) -> None:
+    result.changes.setdefault(partition_of(rel_path), PartitionChanges()).add(change)
+
+
+def _listed(obj: ListedObject) -> Change:
+    version = object_version(obj.etag, obj.size, obj.last_modified, obj.version_id)
+    return Change(obj.key, UPSERT, version, obj.last_modified)
 
 
 def _compare(
@@ -103,15 +76,16 @@ def _compare(
             continue
         if entry is None:
             result.new += 1
-            _note(result, obj.key, obj.rel_path, UPSERT, f"new {obj.etag}")
+            _note(result, obj.rel_path, _listed(obj))
         elif is_changed(obj, entry):
             result.modified += 1
-            _note(result, obj.key, obj.rel_path, UPSERT, f"modified {obj.etag} {obj.size}")
-    for key in manifest:
+            _note(result, obj.rel_path, _listed(obj))
+    for key, gone in manifest.items():
         if not key.startswith(source.prefix):
             continue  # left over from an older prefix: housekeeping's to remove, not a partition's
         result.deleted += 1
-        _note(result, key, key[len(source.prefix) :], DELETE, "deleted")
+        version = object_version(gone.etag, gone.size, gone.last_modified, gone.version_id)
+        _note(result, key[len(source.prefix) :], Change(key, DELETE, version))
 
 
 def scan_changes(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from urllib.parse import unquote_plus
 
 CREATED, REMOVED = "created", "removed"
@@ -23,6 +24,14 @@ class ObjectEvent:
     etag: str | None = None
     version_id: str | None = None
     sequencer: str | None = None
+    event_time: datetime | None = None  # when S3 made the change
+
+
+def _time(value: object) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
 
 
 class NotAnS3Event(ValueError):
@@ -44,7 +53,8 @@ def _from_records(records: list[dict]) -> list[ObjectEvent]:
         else:
             continue  # restore, replication, tagging ...: nothing to index
         events.append(ObjectEvent(bucket, unquote_plus(obj["key"]), kind, obj.get("eTag"),
-                                  obj.get("versionId"), obj.get("sequencer")))
+                                  obj.get("versionId"), obj.get("sequencer"),
+                                  _time(record.get("eventTime"))))
     return events
 
 
@@ -57,7 +67,7 @@ def _from_eventbridge(body: dict) -> list[ObjectEvent]:
     if not bucket or "key" not in obj:
         raise NotAnS3Event("an EventBridge event without bucket or key")
     return [ObjectEvent(bucket, obj["key"], kind, obj.get("etag"), obj.get("version-id"),
-                        obj.get("sequencer"))]
+                        obj.get("sequencer"), _time(body.get("time")))]
 
 
 def parse_message(body: str) -> list[ObjectEvent]:

@@ -113,17 +113,49 @@ def test_a_scan_over_a_slow_http_endpoint_stays_within_its_budget_in_pages(
 
 
 def test_partition_changes_keep_keys_until_the_cap_then_only_the_digest():
-    from s3_ingest.core.change_scan import DELETE, TARGETED_MAX_KEYS, UPSERT, PartitionChanges
+    from s3_ingest.core.partition_changes import (
+        DELETE, TARGETED_MAX_KEYS, UPSERT, Change, PartitionChanges,
+    )
 
     few = PartitionChanges()
-    few.add("a/1", UPSERT, "new e1")
-    few.add("a/2", DELETE, "deleted")
+    few.add(Change("a/1", UPSERT, "e1 1"))
+    few.add(Change("a/2", DELETE, "e2 1"))
     assert few.targeted and few.upserts == ["a/1"] and few.deletions == ["a/2"]
     many = PartitionChanges()
     for i in range(TARGETED_MAX_KEYS + 1):
-        many.add(f"a/{i}", UPSERT, "new e")
+        many.add(Change(f"a/{i}", UPSERT, "e 1"))
     assert not many.targeted and many.count == TARGETED_MAX_KEYS + 1
     other = PartitionChanges()
     for i in range(TARGETED_MAX_KEYS + 1):
-        other.add(f"a/{i}", UPSERT, "new f")  # another etag: another digest, another run key
+        other.add(Change(f"a/{i}", UPSERT, "f 1"))  # another etag: another digest, another run key
     assert other.digest != many.digest
+
+
+def test_a_key_deleted_then_put_again_is_an_upsert_and_covered_changes_drop_out():
+    from s3_ingest.core.partition_changes import DELETE, UPSERT, Change, PartitionChanges
+
+    changes = PartitionChanges()
+    for change in (Change("a/1", DELETE, "e 1"), Change("a/1", UPSERT, "e 1 t2"),
+                   Change("a/2", UPSERT, "f 1")):
+        changes.add(change)
+    assert changes.upserts == ["a/1", "a/2"] and changes.deletions == []
+    rest = changes.without(lambda change: change.key == "a/1")
+    assert rest.upserts == ["a/2"] and rest.digest != changes.digest
+
+
+def test_the_same_bytes_put_again_after_a_delete_is_a_new_run_key(
+    local_s3, s3_client, bucket, tmp_path
+):
+    """Identity is the object version: the same etag and size at a later time is a new change."""
+    import time
+
+    put_objects(s3_client, bucket, {"a/doc.md": "same bytes"})
+    source = make_source(local_s3.endpoint_url, bucket)
+    index = SqliteIndex(str(tmp_path / "i.db"))
+    first = scan_changes(s3_client, source, index).digests()
+    time.sleep(1.1)  # S3 last-modified has one-second resolution
+    put_objects(s3_client, bucket, {"a/doc.md": "same bytes"})
+    again = scan_changes(s3_client, source, index).digests()
+    assert first.keys() == again.keys() == {"a/"}
+    assert first["a/"] != again["a/"]
+    assert scan_changes(s3_client, source, index).digests() == again  # a repeated tick: same key

@@ -21,13 +21,15 @@ from dagster import (
     sensor,
 )
 
-from s3_ingest.core.change_scan import DELETE, UPSERT, PartitionChanges
+from s3_ingest.core.partition_changes import DELETE, UPSERT, Change, PartitionChanges
 from s3_ingest.core.events import CREATED, NotAnS3Event, parse_message
 from s3_ingest.core.partition_keys import partition_of
 from s3_ingest.core.sources import Source
 from s3_ingest.defs.ingest.assets import documents_asset_key, documents_op_name
 from s3_ingest.defs.ingest.config import targeted_run_config
 from s3_ingest.defs.ingest.partitions import SOURCE_TAG, add_new_partitions, prefix_partitions
+from s3_ingest.defs.ingest.pending import pending_runs
+from s3_ingest.defs.ingest.tick_errors import tick_errors
 from s3_ingest.defs.ingest.sensors import client_of
 from s3_ingest.defs.resources.sqs import sqs_resource_key
 
@@ -38,13 +40,25 @@ def events_sensor_name(source: Source) -> str:
     return f"{source.name}_events_sensor"
 
 
-def _delete(sqs: Any, queue_url: str, handles: list[str]) -> None:
+def _delete(sqs: Any, queue_url: str, handles: list[str]) -> tuple[list[str], int]:
+    """Delete these messages; returns the handles to try again next tick, and how many failed.
+
+    A failure SQS blames on itself is retried; one it blames on the request (an expired
+    receipt handle) cannot succeed later, and the message simply comes back after its
+    visibility timeout - a duplicate event, which is harmless."""
+    retry: list[str] = []
+    failed = 0
     for start in range(0, len(handles), 10):
         chunk = handles[start : start + 10]
-        sqs.delete_message_batch(
+        answer = sqs.delete_message_batch(
             QueueUrl=queue_url,
             Entries=[{"Id": str(i), "ReceiptHandle": h} for i, h in enumerate(chunk)],
         )
+        for failure in answer.get("Failed", []):
+            failed += 1
+            if not failure.get("SenderFault"):
+                retry.append(chunk[int(failure["Id"])])
+    return retry, failed
 
 
 def build_events_sensor(source: Source) -> SensorDefinition:
@@ -64,11 +78,14 @@ def build_events_sensor(source: Source) -> SensorDefinition:
         required_resource_keys={sqs_key},
         description=f"Runs the partitions of {source.name} that S3 event notifications name.",
     )
-    def events(context: SensorEvaluationContext, **resources: Any) -> SensorResult:
+    def events(context: SensorEvaluationContext) -> SensorResult:
         cursor = json.loads(context.cursor) if context.cursor else {}
-        sqs = client_of(resources[sqs_key])
+        with tick_errors(source, "events"):
+            return _tick(context, cursor, client_of(getattr(context.resources, sqs_key)))
+
+    def _tick(context: SensorEvaluationContext, cursor: dict, sqs: Any) -> SensorResult:
         # The previous tick's runs are requested by now: its messages can go.
-        _delete(sqs, queue.queue_url, cursor.get("ack", []))
+        retry, failed_deletes = _delete(sqs, queue.queue_url, cursor.get("ack", []))
 
         deadline = time.monotonic() + source.sensor_budget_seconds
         changes: dict[str, PartitionChanges] = {}
@@ -92,21 +109,25 @@ def build_events_sensor(source: Source) -> SensorDefinition:
                         ignored += 1
                         continue
                     partition = partition_of(event.key[len(source.prefix) :])
-                    changes.setdefault(partition, PartitionChanges()).add(
+                    changes.setdefault(partition, PartitionChanges()).add(Change(
                         event.key,
                         UPSERT if event.kind == CREATED else DELETE,
-                        f"{message['MessageId']} {event.kind} {event.sequencer}",
-                    )
+                        f"{message['MessageId']} {event.sequencer}",
+                        event.event_time,
+                    ))
+        pending = pending_runs(context.instance, source, changes)
         run_requests = []
-        for partition, change in sorted(changes.items()):
+        covered = 0
+        for partition, found in sorted(changes.items()):
+            change = pending.uncovered(partition, found)
+            covered += found.count - change.count
+            if change.count == 0:
+                continue
             # The keys named by the events, deduplicated (a removal is confirmed by a HEAD,
             # so order does not matter); too many, and the run lists the partition instead.
             run_config = {}
             if change.targeted:
-                deletions = sorted(set(change.deletions) - set(change.upserts))
-                run_config = targeted_run_config(
-                    op_name, sorted(set(change.upserts)), deletions
-                )
+                run_config = targeted_run_config(op_name, change.upserts, change.deletions)
             run_requests.append(
                 RunRequest(
                     run_key=f"{source.name}:{partition}:events:{change.digest}",
@@ -117,14 +138,20 @@ def build_events_sensor(source: Source) -> SensorDefinition:
             )
         context.log.info(
             f"{len(handles)} message(s): runs for {len(run_requests)} partition(s), "
+            f"{covered} change(s) already in a queued or running run, "
             f"{ignored} event(s) for other buckets or prefixes, {bad} unreadable message(s)"
+            + (f", {failed_deletes} delete(s) failed ({len(retry)} to retry)"
+               if failed_deletes else "")
         )
         return SensorResult(
             run_requests=run_requests,
             dynamic_partitions_requests=add_new_partitions(
                 context.instance, partitions_def, changes
             ),
-            cursor=json.dumps({"ack": handles}),
+            cursor=json.dumps({
+                "ack": handles + retry,
+                "failed_deletes": cursor.get("failed_deletes", 0) + failed_deletes,
+            }),
         )
 
     return events

@@ -26,6 +26,8 @@ from s3_ingest.core.sources import Source
 from s3_ingest.defs.ingest.assets import documents_asset_key, documents_op_name
 from s3_ingest.defs.ingest.config import targeted_run_config
 from s3_ingest.defs.ingest.partitions import SOURCE_TAG, add_new_partitions, prefix_partitions
+from s3_ingest.defs.ingest.pending import pending_runs
+from s3_ingest.defs.ingest.tick_errors import tick_errors
 from s3_ingest.defs.resources.s3 import s3_resource_key
 
 
@@ -56,20 +58,28 @@ def build_poll_sensor(source: Source) -> SensorDefinition:
             "the partitions whose objects were added, changed or deleted."
         ),
     )
-    def poll(context: SensorEvaluationContext, **resources: Any) -> SensorResult:
-        # The source's S3 resource key varies, so resources come in by name, not parameter.
+    def poll(context: SensorEvaluationContext) -> SensorResult:
+        # The daemon hands a sensor the resources of required_resource_keys on
+        # context.resources (keyword parameters receive only resources annotated by type).
         cursor = json.loads(context.cursor) if context.cursor else {}
-        client = client_of(resources[s3_key])
-        index = resources["index"].open()
-        try:
-            result = scan_changes(
-                client, source, index, after=cursor.get("after"),
-                budget_s=source.sensor_budget_seconds,
-            )
-        except (ClientError, BotoCoreError) as exc:
-            raise explain_for(exc, source) from None
+        with tick_errors(source, "poll"):
+            client = client_of(getattr(context.resources, s3_key))
+            index = context.resources.index.open()
+            try:
+                result = scan_changes(
+                    client, source, index, after=cursor.get("after"),
+                    budget_s=source.sensor_budget_seconds,
+                )
+            except (ClientError, BotoCoreError) as exc:
+                raise explain_for(exc, source) from None
+            pending = pending_runs(context.instance, source, result.changes)
         run_requests = []
-        for partition, changes in sorted(result.changes.items()):
+        covered = 0
+        for partition, found in sorted(result.changes.items()):
+            changes = pending.uncovered(partition, found)
+            covered += found.count - changes.count
+            if changes.count == 0:
+                continue
             # Few changes: the run fetches just those keys. Many: it lists the partition.
             run_config = (
                 targeted_run_config(op_name, changes.upserts, changes.deletions)
@@ -84,8 +94,9 @@ def build_poll_sensor(source: Source) -> SensorDefinition:
         passes = cursor.get("passes", 0) + (1 if result.complete else 0)
         context.log.info(
             f"listed {result.listed} keys in {result.pages} page(s): {result.new} new, "
-            f"{result.modified} modified, {result.deleted} deleted; "
-            + ("pass complete" if result.complete else f"resuming after {result.after!r}")
+            f"{result.modified} modified, {result.deleted} deleted"
+            + (f"; {covered} already in a queued or running run" if covered else "")
+            + ("; pass complete" if result.complete else f"; resuming after {result.after!r}")
         )
         return SensorResult(
             run_requests=run_requests,

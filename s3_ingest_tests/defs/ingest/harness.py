@@ -1,12 +1,23 @@
-"""Drive sensors the way Dagster's daemon does, in-process: evaluate a tick, apply its partition
-requests, and launch each requested run whose run key has never run before."""
+"""Drive sensors in-process through the function Dagster's code server runs for the daemon.
+
+A tick is evaluated by `get_external_sensor_execution` - the daemon's own path: it builds the
+sensor's context and resources from the definitions exactly as a real tick does - and a tick
+that raised comes back as the error the UI would show. What the harness does itself is what a
+real daemon test is too slow for in every case: applying the partition requests and launching
+each new run key's run in this process (with `materialize`, instead of a run worker process).
+The end-to-end test in s3_ingest_tests/daemon/ runs the real daemon for the whole loop.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
-from dagster import DagsterInstance, Definitions, build_sensor_context, materialize
+from dagster import DagsterInstance, Definitions, materialize
+from dagster._core.remote_origin import InProcessCodeLocationOrigin
+from dagster._core.types.loadable_target_origin import LoadableTargetOrigin
+from dagster._grpc.impl import get_external_sensor_execution
+from dagster._core.definitions.sensor_definition import SensorExecutionData
 
 from s3_ingest.core.sources import Source
 from s3_ingest.defs.ingest.assets import build_documents_asset
@@ -15,11 +26,15 @@ from s3_ingest.defs.resources.s3 import s3_resource_for, s3_resource_key
 from s3_ingest.defs.resources.sqs import sqs_resource_for, sqs_resource_key
 
 
+class TickFailed(RuntimeError):
+    """A tick raised: the message is what Dagster records on the tick."""
+
+
 @dataclass
 class Daemon:
     source: Source
     index_path: str
-    instance: DagsterInstance = field(default_factory=DagsterInstance.ephemeral)
+    instance: DagsterInstance = field(default_factory=lambda: DagsterInstance.local_temp())
     cursors: dict[str, str | None] = field(default_factory=dict)
     launched: list[Any] = field(default_factory=list)
 
@@ -33,16 +48,19 @@ class Daemon:
             resources[sqs_resource_key(self.source)] = sqs_resource_for(self.source)
         return resources
 
-    def tick(self, sensor: Any) -> Any:
-        defs = Definitions(
+    def tick(self, sensor: Any) -> SensorExecutionData:
+        """One tick; raises TickFailed with the error Dagster records when the tick fails."""
+        repo = Definitions(
             assets=[build_documents_asset(self.source)], sensors=[sensor],
             resources=self.resources,
+        ).get_repository_def()
+        origin = InProcessCodeLocationOrigin(LoadableTargetOrigin(module_name="s3_ingest"))
+        result = get_external_sensor_execution(
+            repo, origin, self.instance.get_ref(), sensor.name, None, None,
+            self.cursors.get(sensor.name), None, None,
         )
-        with build_sensor_context(
-            instance=self.instance, cursor=self.cursors.get(sensor.name),
-            resources=self.resources, definitions=defs,
-        ) as context:
-            result = sensor(context)
+        if not isinstance(result, SensorExecutionData):
+            raise TickFailed(result.error.to_string())
         for request in result.dynamic_partitions_requests or []:
             self.instance.add_dynamic_partitions(request.partitions_def_name,
                                                  list(request.partition_keys))

@@ -1,0 +1,91 @@
+"""What changed in one partition, as the sensors hand it to a run.
+
+Every change names the object version it saw (etag, size, last-modified time, version id), and
+the partition's digest - the run key's last word - is a hash of exactly those versions. So every
+distinct state of a partition gets its own run key, while a repeated tick of the same state
+gets the same one and Dagster does not run it twice. While changes are few, the keys themselves
+ride along so a run can fetch just those instead of listing the partition again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+UPSERT, DELETE = "upsert", "delete"
+TARGETED_MAX_KEYS = 500  # above this many changes a partition is re-listed whole by its run
+
+
+@dataclass(frozen=True)
+class Change:
+    key: str
+    kind: str  # UPSERT or DELETE
+    version: str  # words naming the object version (or the event) this change is for
+    changed_at: datetime | float | None = None  # when the bucket changed, where known
+
+
+def object_version(etag: str, size: int, last_modified: datetime | None,
+                   version_id: str | None) -> str:
+    stamp = last_modified.isoformat() if last_modified else ""
+    return f"{etag} {size} {stamp} {version_id or ''}"
+
+
+@dataclass
+class PartitionChanges:
+    hasher: Any = field(default_factory=hashlib.sha256)
+    changes: list[Change] | None = field(default_factory=list)  # None: too many to name
+    count: int = 0
+
+    def add(self, change: Change) -> None:
+        self.count += 1
+        self.hasher.update(
+            f"{change.key}\0{change.kind} {change.version}\n".encode("utf-8", "surrogatepass")
+        )
+        if self.changes is None:
+            return
+        if self.count > TARGETED_MAX_KEYS:
+            self.changes = None  # too many: the run lists the partition
+            return
+        self.changes.append(change)
+
+    @property
+    def targeted(self) -> bool:
+        return self.changes is not None
+
+    @property
+    def upserts(self) -> list[str] | None:
+        if self.changes is None:
+            return None
+        return sorted({c.key for c in self.changes if c.kind == UPSERT})
+
+    @property
+    def deletions(self) -> list[str] | None:
+        """Keys whose last word is a deletion (a key put again after is an upsert)."""
+        if self.changes is None:
+            return None
+        upserts = set(self.upserts or ())
+        return sorted({c.key for c in self.changes if c.kind == DELETE} - upserts)
+
+    @property
+    def digest(self) -> str:
+        return self.hasher.hexdigest()[:16]
+
+    def without(self, covered: Callable[[Change], bool]) -> PartitionChanges:
+        """The changes left once those `covered` are taken out (all of them when not named)."""
+        if self.changes is None:
+            return self
+        rest = PartitionChanges()
+        for change in self.changes:
+            if not covered(change):
+                rest.add(change)
+        return rest
+
+
+def changes_by_partition(items: Iterable[tuple[str, Change]]) -> dict[str, PartitionChanges]:
+    result: dict[str, PartitionChanges] = {}
+    for partition, change in items:
+        result.setdefault(partition, PartitionChanges()).add(change)
+    return result
