@@ -150,6 +150,32 @@ def failures(source, as_json, index_url) -> None:
 
 
 @cli.command()
+@click.option("--sources", "sources_path", type=click.Path(dir_okay=False), help="Sources file.")
+@click.option("--index", "index_url", help="Index URL or path (default $S3_INGEST_INDEX_URL).")
+def status(sources_path, index_url) -> None:
+    """Documents per source and partition, and each sensor's state and last tick.
+
+    Exits 1 when a sensor's last tick failed (its error is printed)."""
+    from s3_ingest.cli.settings import resolve_index_url
+    from s3_ingest.cli.status_command import print_status
+    from s3_ingest.core.index import sqlite_path
+
+    try:
+        sources = load_sources(sources_path)
+    except SourcesFileError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    url = resolve_index_url(index_url)
+    path = sqlite_path(url)
+    index = None if path is not None and not Path(path).exists() else open_index(url)
+    try:
+        sys.exit(print_status(sources, index))
+    finally:
+        if index is not None:
+            index.close()
+
+
+@cli.command()
 @click.option("--dry-run", is_flag=True, help="Only say what would be removed.")
 @click.option("--sources", "sources_path", type=click.Path(dir_okay=False), help="Sources file.")
 @click.option("--index", "index_url", help="Index URL or path (default $S3_INGEST_INDEX_URL).")

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import unquote_plus
 
+from s3_ingest.core.index.base import ManifestEntry
+
 CREATED, REMOVED = "created", "removed"
 
 
@@ -87,3 +89,18 @@ def parse_message(body: str) -> list[ObjectEvent]:
     if data.get("source") == "aws.s3" and "detail-type" in data:
         return _from_eventbridge(data)
     raise NotAnS3Event("no Records, no EventBridge detail")
+
+
+def already_indexed(event: ObjectEvent, entry: ManifestEntry | None) -> bool:
+    """True when the index already holds the state this event announces (or a later one):
+    a removal of a key it does not hold, or a creation it has indexed since - so an event for
+    a change that a run has already picked up (the first fill, seen by both sensors) asks for
+    no second run."""
+    if event.kind == REMOVED:
+        return entry is None
+    if entry is None or event.event_time is None:
+        return False
+    made = event.event_time.replace(microsecond=0)  # last-modified times have whole seconds
+    if entry.last_modified > made:
+        return True
+    return entry.last_modified == made and bool(event.etag) and event.etag == entry.etag

@@ -18,11 +18,12 @@ from dagster import (
     SensorDefinition,
     SensorEvaluationContext,
     SensorResult,
+    SkipReason,
     sensor,
 )
 
 from s3_ingest.core.partition_changes import DELETE, UPSERT, Change, PartitionChanges
-from s3_ingest.core.events import CREATED, NotAnS3Event, parse_message
+from s3_ingest.core.events import CREATED, ObjectEvent, NotAnS3Event, already_indexed, parse_message
 from s3_ingest.core.partition_keys import partition_of
 from s3_ingest.core.sources import Source
 from s3_ingest.defs.ingest.assets import documents_asset_key, documents_op_name
@@ -75,15 +76,27 @@ def build_events_sensor(source: Source) -> SensorDefinition:
         default_status=(
             DefaultSensorStatus.RUNNING if source.sensor_running else DefaultSensorStatus.STOPPED
         ),
-        required_resource_keys={sqs_key},
+        required_resource_keys={sqs_key, "index"},
         description=f"Runs the partitions of {source.name} that S3 event notifications name.",
     )
     def events(context: SensorEvaluationContext) -> SensorResult:
-        cursor = json.loads(context.cursor) if context.cursor else {}
+        if not context.cursor:
+            # Both sensors tick at once when the daemon starts, each unaware of the other's
+            # runs. The polling sensor's first pass sees all that the queue's backlog names;
+            # reading the queue from the next tick on, the backlog's events find its runs
+            # queued or done and ask for no second run of each partition.
+            return SensorResult(
+                skip_reason=SkipReason("started: reading the queue from the next tick"),
+                cursor=json.dumps({"ack": []}),
+            )
+        cursor = json.loads(context.cursor)
         with tick_errors(source, "events"):
-            return _tick(context, cursor, client_of(getattr(context.resources, sqs_key)))
+            return _tick(context, cursor, client_of(getattr(context.resources, sqs_key)),
+                         context.resources.index.open())
 
-    def _tick(context: SensorEvaluationContext, cursor: dict, sqs: Any) -> SensorResult:
+    def _tick(
+        context: SensorEvaluationContext, cursor: dict, sqs: Any, index: Any
+    ) -> SensorResult:
         # The previous tick's runs are requested by now: its messages can go.
         retry, failed_deletes = _delete(sqs, queue.queue_url, cursor.get("ack", []))
 
@@ -91,6 +104,8 @@ def build_events_sensor(source: Source) -> SensorDefinition:
         changes: dict[str, PartitionChanges] = {}
         handles: list[str] = []
         ignored = bad = 0
+        events_: list[ObjectEvent] = []
+        ids: list[str] = []
         while len(handles) < queue.max_messages_per_tick and time.monotonic() < deadline:
             batch = sqs.receive_message(
                 QueueUrl=queue.queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1,
@@ -100,21 +115,27 @@ def build_events_sensor(source: Source) -> SensorDefinition:
             for message in batch:
                 handles.append(message["ReceiptHandle"])
                 try:
-                    events_ = parse_message(message.get("Body", ""))
+                    for event in parse_message(message.get("Body", "")):
+                        if event.bucket == source.bucket and event.key.startswith(source.prefix):
+                            events_.append(event)
+                            ids.append(message["MessageId"])
+                        else:
+                            ignored += 1
                 except NotAnS3Event:
                     bad += 1
-                    continue
-                for event in events_:
-                    if event.bucket != source.bucket or not event.key.startswith(source.prefix):
-                        ignored += 1
-                        continue
-                    partition = partition_of(event.key[len(source.prefix) :])
-                    changes.setdefault(partition, PartitionChanges()).add(Change(
-                        event.key,
-                        UPSERT if event.kind == CREATED else DELETE,
-                        f"{message['MessageId']} {event.sequencer}",
-                        event.event_time,
-                    ))
+        indexed = index.entries(source.name, {event.key for event in events_})
+        done = 0
+        for event, message_id in zip(events_, ids):
+            if already_indexed(event, indexed.get(event.key)):
+                done += 1
+                continue
+            partition = partition_of(event.key[len(source.prefix) :])
+            changes.setdefault(partition, PartitionChanges()).add(Change(
+                event.key,
+                UPSERT if event.kind == CREATED else DELETE,
+                f"{message_id} {event.sequencer}",
+                event.event_time,
+            ))
         pending = pending_runs(context.instance, source, changes)
         run_requests = []
         covered = 0
@@ -138,7 +159,7 @@ def build_events_sensor(source: Source) -> SensorDefinition:
             )
         context.log.info(
             f"{len(handles)} message(s): runs for {len(run_requests)} partition(s), "
-            f"{covered} change(s) already in a queued or running run, "
+            f"{done} already indexed, {covered} already in a queued or running run, "
             f"{ignored} event(s) for other buckets or prefixes, {bad} unreadable message(s)"
             + (f", {failed_deletes} delete(s) failed ({len(retry)} to retry)"
                if failed_deletes else "")

@@ -68,6 +68,10 @@ class Daemon:
             self.cursors[sensor.name] = result.cursor
         return result
 
+    def arm(self, sensor: Any) -> None:
+        """The events sensor's first tick only starts it (it reads its queue from the next)."""
+        assert self.tick(sensor).run_requests == []
+
     def run_requests(self, result: Any, config: dict[str, Any] | None = None) -> list[Any]:
         """Launch the tick's new run keys; returns the run results."""
         seen = {r.tags.get("dagster/run_key") for r in self.instance.get_runs()}

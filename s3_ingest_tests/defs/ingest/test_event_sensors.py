@@ -51,6 +51,7 @@ def test_events_run_the_partitions_they_name_and_are_acked_after(
     source = make_source(local_s3.endpoint_url, bucket,
                          events={"queue_url": queue_url, "endpoint": local_s3.endpoint_url})
     daemon, sensor = Daemon(source, str(tmp_path / "i.db")), build_events_sensor(source)
+    daemon.arm(sensor)
     for body in (
         s3_event(bucket, "a/my+file%2B1.txt"),              # S3 encodes: + is a space, %2B a +
         s3_event(bucket, "a/my+file%2B1.txt", seq="01"),    # a duplicate
@@ -79,6 +80,7 @@ def test_removal_and_out_of_order_events_end_in_the_bucket_state(
     source = make_source(local_s3.endpoint_url, bucket,
                          events={"queue_url": queue_url, "endpoint": local_s3.endpoint_url})
     daemon, sensor = Daemon(source, str(tmp_path / "i.db")), build_events_sensor(source)
+    daemon.arm(sensor)
     daemon.run("a/")  # indexed before the events
     s3_client.delete_object(Bucket=bucket, Key="a/drop.md")
     # The removal arrives before the (older) creation event: order must not matter.
@@ -105,6 +107,7 @@ def test_real_bucket_notifications_reach_the_index(
     source = make_source(local_s3.endpoint_url, bucket,
                          events={"queue_url": queue_url, "endpoint": local_s3.endpoint_url})
     daemon, sensor = Daemon(source, str(tmp_path / "i.db")), build_events_sensor(source)
+    daemon.arm(sensor)
     put_objects(s3_client, bucket, {"notes/hello world.md": "# Hello\nfrom an event"})
     result = daemon.tick(sensor)
     assert [r.partition_key for r in result.run_requests] == ["notes/"]

@@ -1,0 +1,107 @@
+"""`s3-ingest status`: what the index holds per source and partition, and how each source's
+sensors are doing - on or off, and their last tick, with the error when it failed.
+
+Sensor ticks live in the Dagster instance that runs the daemon ($DAGSTER_HOME); without one,
+the index part is shown alone and the command says where ticks are to be found.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import click
+
+from s3_ingest.core.index.base import DocumentIndex
+from s3_ingest.core.sources import Source
+
+
+@dataclass(frozen=True)
+class SensorStatus:
+    name: str
+    on: bool
+    last_tick: datetime | None = None
+    outcome: str | None = None  # success, skipped, failure, started
+    error: str | None = None
+
+
+def sensor_names(source: Source) -> list[str]:
+    names = [f"{source.name}_poll_sensor"]
+    if source.events:
+        names.append(f"{source.name}_events_sensor")
+    return names
+
+
+def sensor_statuses(sources: Sequence[Source]) -> dict[str, SensorStatus] | None:
+    """sensor name -> status, from the instance at $DAGSTER_HOME; None without one."""
+    if not os.environ.get("DAGSTER_HOME"):
+        return None
+    from dagster import DagsterInstance
+    from dagster._core.scheduler.instigation import InstigatorStatus, InstigatorType
+
+    wanted = {name: source for source in sources for name in sensor_names(source)}
+    result = {name: SensorStatus(name, on=source.sensor_running)
+              for name, source in wanted.items()}
+    with DagsterInstance.get() as instance:
+        for state in instance.all_instigator_state(instigator_type=InstigatorType.SENSOR):
+            if state.instigator_name not in wanted:
+                continue
+            on = {InstigatorStatus.RUNNING: True, InstigatorStatus.STOPPED: False}.get(
+                state.status, wanted[state.instigator_name].sensor_running)
+            ticks = instance.get_ticks(state.instigator_origin_id, state.selector_id, limit=1)
+            tick = ticks[0] if ticks else None
+            result[state.instigator_name] = SensorStatus(
+                state.instigator_name, on,
+                datetime.fromtimestamp(tick.timestamp, timezone.utc) if tick else None,
+                tick.status.value.lower() if tick else None,
+                _first_line(tick.error.message) if tick and tick.error else None,
+            )
+    return result
+
+
+def _first_line(message: str) -> str:
+    lines = [line.strip() for line in message.splitlines() if line.strip()]
+    # Dagster puts its own "Error occurred during the execution of ..." line first.
+    ours = [line for line in lines if "sensor" in line and "source" in line]
+    return (ours or lines or [""])[-1 if ours else 0]
+
+
+def print_status(sources: Sequence[Source], index: DocumentIndex | None) -> int:
+    """Print the status; returns 1 when a sensor's last tick failed, else 0."""
+    sensors = sensor_statuses(sources)
+    failed = 0
+    for source in sources:
+        click.echo(f"{source.name}  s3://{source.bucket}/{source.prefix}")
+        if index is None:
+            click.echo("  index: none yet (run `s3-ingest sync`, or turn the sensors on)")
+        else:
+            by_status = index.counts_by_status(source.name)
+            total = sum(by_status.values())
+            words = ", ".join(f"{n} {status.replace('_', '-')}"
+                              for status, n in sorted(by_status.items()))
+            click.echo(f"  documents: {total}" + (f" ({words})" if words else ""))
+            failures = len(index.failures(source.name))
+            if failures:
+                click.echo(f"  failed objects: {failures} (`s3-ingest failures --source "
+                           f"{source.name}`)")
+            for partition, count in sorted(index.partitions(source.name).items()):
+                click.echo(f"    {partition:<24} {count}")
+        if sensors is None:
+            continue
+        for name in sensor_names(source):
+            status = sensors[name]
+            line = f"  {name}: {'on' if status.on else 'off'}"
+            if status.last_tick:
+                line += f", last tick {status.last_tick:%Y-%m-%d %H:%M:%S} UTC {status.outcome}"
+            else:
+                line += ", no tick yet"
+            click.echo(line)
+            if status.outcome == "failure":
+                failed += 1
+                click.echo(f"    error: {status.error}")
+    if sensors is None:
+        click.echo("sensors: DAGSTER_HOME is not set; sensor ticks are kept by the Dagster "
+                   "instance that runs them (set DAGSTER_HOME to its folder)")
+    return 1 if failed else 0
