@@ -11,6 +11,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Any
 
 import click
 
@@ -56,16 +57,21 @@ def sensor_statuses(sources: Sequence[Source]) -> dict[str, SensorStatus] | None
                 state.instigator_name, on,
                 datetime.fromtimestamp(tick.timestamp, timezone.utc) if tick else None,
                 tick.status.value.lower() if tick else None,
-                _first_line(tick.error.message) if tick and tick.error else None,
+                _our_message(tick.error) if tick and tick.error else None,
             )
     return result
 
 
-def _first_line(message: str) -> str:
-    lines = [line.strip() for line in message.splitlines() if line.strip()]
-    # Dagster puts its own "Error occurred during the execution of ..." line first.
-    ours = [line for line in lines if "sensor" in line and "source" in line]
-    return (ours or lines or [""])[-1 if ours else 0]
+def _our_message(error: Any) -> str:
+    """The sensor's own message: Dagster wraps it in "Error occurred during the execution of
+    evaluation_fn for sensor ...", with ours as the cause."""
+    messages = []
+    while error is not None:
+        messages.append(error.message.strip())
+        error = error.cause or error.context
+    ours = [m for m in messages if "SensorTickError" in m]
+    message = (ours or messages or [""])[0]
+    return message.split(": ", 1)[1] if message.startswith(("s3_ingest.", "dagster.")) else message
 
 
 def print_status(sources: Sequence[Source], index: DocumentIndex | None) -> int:
