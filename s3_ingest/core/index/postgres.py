@@ -253,7 +253,8 @@ class PostgresIndex(SqlIndex):
         if statement is None:
             return []
         sql, params = statement
-        return search_hits(self._read(lambda conn: conn.execute(sql, params).fetchall()))
+        rows = self._read(lambda conn: conn.execute(sql, params).fetchall())
+        return search_hits(rows, self.values)
 
 
 def _configure_connection(conn: psycopg.Connection) -> None:

@@ -19,10 +19,10 @@ from typing import Any
 
 from s3_ingest.core.index.base import SearchFilters, SearchHit
 from s3_ingest.core.index.postgres_text_search import GLUE, SEARCH_CONFIG
-from s3_ingest.core.index.query_words import QUERY_TOKEN
-from s3_ingest.core.index.rows import Values, utc
+from s3_ingest.core.index.query_words import query_parts
+from s3_ingest.core.index.rows import Values, search_hit
 
-# ts_rank weights in the order {D, C, B, A}: text is C, key B, title A (5:2:1, as in sqlite.py).
+# ts_rank weights in the order {D, C, B, A}: text is C, key B, title A (5:2:1, as in sqlite_fts.py).
 RANK_WEIGHTS = (0.1, 0.2, 0.4, 1.0)
 # 1: divide the rank by 1 + log(document length), so a long text does not win by volume alone.
 RANK_NORMALIZATION = 1
@@ -172,22 +172,10 @@ def search_statement(
     return sql, params
 
 
-def search_hits(rows: list[tuple[Any, ...]]) -> list[SearchHit]:
+def search_hits(rows: list[tuple[Any, ...]], values: Values) -> list[SearchHit]:
     hits = []
-    for (
-        source,
-        bucket,
-        key,
-        title,
-        score,
-        headline,
-        at_start,
-        at_end,
-        content_type,
-        tags,
-        size,
-        last_modified,
-    ) in rows:
+    for row in rows:
+        headline, at_start, at_end = row[5:8]
         fragment = (headline or "").strip()
         if fragment:
             fragment = (
@@ -195,20 +183,7 @@ def search_hits(rows: list[tuple[Any, ...]]) -> list[SearchHit]:
                 + fragment
                 + ("" if at_end else SNIPPET_ELLIPSIS)
             )
-        hits.append(
-            SearchHit(
-                source=source,
-                bucket=bucket,
-                key=key,
-                title=title,
-                score=float(score),
-                snippet=fragment,
-                content_type=content_type,
-                tags=dict(tags),
-                size=size,
-                last_modified=utc(last_modified),
-            )
-        )
+        hits.append(search_hit((*row[:5], fragment, *row[8:]), values))
     return hits
 
 
@@ -230,13 +205,7 @@ def ts_query(query: str) -> str | None:
         query = query.encode("utf-8", "replace").decode("utf-8")
     parts: list[str] = []
     budget = MAX_QUERY_TERMS
-    for phrase, phrase_star, word in QUERY_TOKEN.findall(query.replace("\x00", " ")):
-        if word:
-            text, prefix = word.rstrip("*"), word.endswith("*")
-        else:
-            text, prefix = phrase, bool(phrase_star)
-        if not any(ch.isalnum() for ch in text):
-            continue
+    for text, prefix in query_parts(query):
         words = text.translate(_QUERY_SEPARATORS).split()[:budget]
         if not words:
             continue

@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from s3_ingest.core.documents import Document
+from s3_ingest.core.index.base import SearchHit
 
 
 def utc(value: datetime) -> datetime:
@@ -90,4 +91,22 @@ def row_document(row: tuple[Any, ...], values: Values) -> Document:
         text=text,
         status=status,
         reason=reason,
+    )
+
+
+def search_hit(row: tuple[Any, ...], values: Values) -> SearchHit:
+    """A row of (source, bucket, key, title, score, snippet, content_type, tags, size,
+    last_modified) as a SearchHit."""
+    source, bucket, key, title, score, snippet, content_type, tags, size, modified = row
+    return SearchHit(
+        source=source,
+        bucket=bucket,
+        key=key,
+        title=title,
+        score=float(score),
+        snippet=snippet,
+        content_type=content_type,
+        tags=values.parse_json(tags),
+        size=size,
+        last_modified=values.parse_time(modified),
     )

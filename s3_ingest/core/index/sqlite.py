@@ -25,15 +25,9 @@ from typing import Any
 
 from s3_ingest.core.index.base import SearchFilters, SearchHit
 from s3_ingest.core.index.retry import retrying
-from s3_ingest.core.index.rows import Values, utc
+from s3_ingest.core.index.rows import Values, search_hit, utc
 from s3_ingest.core.index.schema import SCHEMA_VERSION, ColumnTypes, SearchSchema, migrate
-from s3_ingest.core.index.sqlite_fts import (
-    FTS_SCHEMA_V1,
-    encodable,
-    fts_query,
-    search_hit,
-    search_statement,
-)
+from s3_ingest.core.index.sqlite_fts import FTS_SCHEMA_V1, encodable, fts_query, search_statement
 from s3_ingest.core.index.store import SqlIndex
 
 __all__ = ["SCHEMA_VERSION", "SqliteIndex", "fts_query"]
@@ -212,7 +206,7 @@ class SqliteIndex(SqlIndex):
             return []
         sql, params = search_statement(match, filters or SearchFilters(), limit)
         rows = self._read(lambda conn: conn.execute(sql, params).fetchall())
-        return [search_hit(row) for row in rows]
+        return [search_hit(row, self.values) for row in rows]
 
 
 @contextmanager

@@ -4,12 +4,10 @@ excerpted with snippet()."""
 
 from __future__ import annotations
 
-import json
-from datetime import datetime
 from typing import Any
 
-from s3_ingest.core.index.base import SearchFilters, SearchHit
-from s3_ingest.core.index.query_words import QUERY_TOKEN
+from s3_ingest.core.index.base import SearchFilters
+from s3_ingest.core.index.query_words import query_parts
 
 # Ranking: bm25 weights for the FTS columns (title, text, key). A title match says much more
 # about what a document is than one word somewhere in its body; the key (path) sits in between.
@@ -87,13 +85,7 @@ def fts_query(query: str) -> str | None:
     if not query:
         return None
     parts: list[str] = []
-    for phrase, phrase_star, word in QUERY_TOKEN.findall(query.replace("\x00", " ")):
-        if word:
-            text, prefix = word.rstrip("*"), word.endswith("*")
-        else:
-            text, prefix = phrase, bool(phrase_star)
-        if not any(ch.isalnum() for ch in text):
-            continue
+    for text, prefix in query_parts(query):
         parts.append('"' + text.replace('"', '""') + '"' + ("*" if prefix else ""))
     return " AND ".join(parts) if parts else None
 
@@ -145,19 +137,3 @@ def search_statement(
         LIMIT ?
     """
     return sql, params
-
-
-def search_hit(row: tuple[Any, ...]) -> SearchHit:
-    source, bucket, key, title, score, snippet, content_type, tags, size, modified = row
-    return SearchHit(
-        source=source,
-        bucket=bucket,
-        key=key,
-        title=title,
-        score=float(score),
-        snippet=snippet,
-        content_type=content_type,
-        tags=json.loads(tags),
-        size=size,
-        last_modified=datetime.fromisoformat(modified),
-    )
