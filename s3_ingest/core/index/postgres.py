@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from s3_ingest.core.index.base import SearchFilters, SearchHit
+from s3_ingest.core.index.columns import COLUMNS, UPDATABLE
 from s3_ingest.core.index.postgres_search import (
     MAX_QUERY_TERMS,
     search_hits,
@@ -51,6 +52,24 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MAX_QUERY_TERMS", "SCHEMA_VERSION", "PostgresIndex", "_VECTOR_CHUNK_CHARS", "ts_query"]
+
+# A batch travels by COPY into a session-private staging table (C-accelerated and streamed: a
+# third of executemany's client CPU), then lands with one INSERT ... SELECT ... ON CONFLICT in
+# the order it was staged. JSON is staged as text and cast on the way.
+_STAGING_TYPES = {"key": 'text COLLATE "C"', "size": "bigint", "last_modified": "timestamptz",
+                  "indexed_at": "timestamptz"}  # fmt: skip
+_STAGING_DDL = (
+    "CREATE TEMPORARY TABLE IF NOT EXISTS s3_ingest_staging ("
+    + ", ".join(f"{c} {_STAGING_TYPES.get(c, 'text')}" for c in COLUMNS)
+    + ", staged bigserial) ON COMMIT DELETE ROWS"
+)
+_STAGING_COPY = f"COPY s3_ingest_staging ({', '.join(COLUMNS)}) FROM STDIN"
+_STAGED_UPSERT = (
+    f"INSERT INTO documents ({', '.join(COLUMNS)}) SELECT "
+    + ", ".join(f"{c}::jsonb" if c in ("metadata", "tags") else c for c in COLUMNS)
+    + " FROM s3_ingest_staging ORDER BY staged ON CONFLICT (source, key) DO UPDATE SET "
+    + ", ".join(f"{c} = EXCLUDED.{c}" for c in UPDATABLE)
+)
 
 # Writes that fail on a deadlock or a serialization failure are retried this many times.
 _WRITE_RETRIES = 5
@@ -193,6 +212,14 @@ class PostgresIndex(SqlIndex):
 
     def _retry_limits(self) -> tuple[int, float]:
         return _WRITE_RETRIES, _RETRY_BACKOFF_S
+
+    def _write_rows(self, conn: psycopg.Connection, upsert: str, rows: list[Any]) -> None:
+        with conn.cursor() as cursor:
+            cursor.execute(_STAGING_DDL)
+            with cursor.copy(_STAGING_COPY) as copy:
+                for row in rows:
+                    copy.write_row(row)
+            cursor.execute(_STAGED_UPSERT)
 
     # ---------------------------------------------------------------------------------- schema
 

@@ -89,6 +89,10 @@ class SqlIndex(DocumentIndex):
     def _retry_limits(self) -> tuple[int, float]:
         """(retries, first backoff in seconds), read at each call so tests can tune them."""
 
+    def _write_rows(self, conn: Any, upsert: str, rows: list[tuple[Any, ...]]) -> None:
+        """Upsert document rows, in the given order; a backend may load them faster its way."""
+        conn.cursor().executemany(upsert, rows)
+
     # --------------------------------------------------------------------------- life cycle
 
     def _ready(self) -> None:
@@ -162,7 +166,7 @@ class SqlIndex(DocumentIndex):
             for doc in batch:
                 row = document_row(doc, indexed_at, self.values)
                 rows[(row[0], row[2])] = row
-            conn.cursor().executemany(sql, [rows[k] for k in sorted(rows)])
+            self._write_rows(conn, sql, [rows[k] for k in sorted(rows)])
             return len(batch)
 
         return self._write(work)
