@@ -1,0 +1,120 @@
+"""The tables every backend shares, written once, and the migrations that bring a database to
+`SCHEMA_VERSION`.
+
+A backend supplies only what its SQL spells differently (column types), where it records the
+version (SQLite: ``PRAGMA user_version``; PostgreSQL: the ``s3_ingest_schema_version`` table), and
+the full-text structures of its search (an FTS5 table and its triggers; a tsvector column, its
+function and text search configuration).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnTypes:
+    row_id: str  # the surrogate key the full-text index refers to
+    text: str
+    key: str  # must sort in code point order: the order of S3 listings and manifest ranges
+    integer: str
+    time: str
+    json: str
+
+
+# (column, kind in ColumnTypes, NOT NULL): the documents table, in columns.COLUMNS order.
+_DOCUMENT_COLUMNS = (
+    ("source", "text", True),
+    ("bucket", "text", True),
+    ("key", "key", True),
+    ("rel_path", "text", True),
+    ("partition", "text", True),
+    ("size", "integer", True),
+    ("etag", "text", True),
+    ("last_modified", "time", True),
+    ("content_type", "text", False),
+    ("version_id", "text", False),
+    ("storage_class", "text", False),
+    ("metadata", "json", True),
+    ("tags", "json", True),
+    ("title", "text", False),
+    ("text", "text", False),
+    ("status", "text", True),
+    ("reason", "text", False),
+    ("indexed_at", "time", True),
+)
+_FAILURE_COLUMNS = (
+    ("source", "text", True),
+    ("key", "key", True),
+    ("partition", "text", True),
+    ("reason", "text", True),
+    ("failed_at", "time", True),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SearchSchema:
+    """A backend's full-text structures: DDL run before the shared tables (what a generated
+    column calls), extra documents columns, and DDL run after them (indexes, triggers)."""
+
+    before: Sequence[str] = ()
+    columns: Sequence[str] = ()
+    after: Sequence[str] = ()
+
+
+class SchemaOwner(Protocol):
+    """What a backend tells the migrations."""
+
+    column_types: ColumnTypes
+
+    def schema_version(self, conn: Any) -> int: ...
+
+    def record_schema_version(self, conn: Any, version: int) -> None: ...
+
+    def search_schema_v1(self, conn: Any, prefix: str) -> SearchSchema: ...
+
+
+def _column(types: ColumnTypes, name: str, kind: str, not_null: bool) -> str:
+    default = " DEFAULT '{}'" if kind == "json" else ""
+    return f"{name} {getattr(types, kind)}{' NOT NULL' if not_null else ''}{default}"
+
+
+def tables_v1(types: ColumnTypes, prefix: str, extra_columns: Sequence[str] = ()) -> list[str]:
+    """The shared DDL of version 1; `prefix` qualifies table names (a quoted schema and a dot)."""
+    documents = [f"id {types.row_id}"]
+    documents += [_column(types, *spec) for spec in _DOCUMENT_COLUMNS]
+    documents += [*extra_columns, "UNIQUE (source, key)"]
+    failures = [_column(types, *spec) for spec in _FAILURE_COLUMNS] + ["UNIQUE (source, key)"]
+    return [
+        f"CREATE TABLE IF NOT EXISTS {prefix}documents ({', '.join(documents)})",
+        # Manifests, counts and partition deletes all go by (source, partition).
+        "CREATE INDEX IF NOT EXISTS documents_source_partition "
+        f"ON {prefix}documents (source, partition)",
+        # Objects the last run of their partition could not fetch, for users to query later.
+        f"CREATE TABLE IF NOT EXISTS {prefix}failures ({', '.join(failures)})",
+        "CREATE INDEX IF NOT EXISTS failures_source_partition "
+        f"ON {prefix}failures (source, partition)",
+    ]
+
+
+def migrate(conn: Any, owner: SchemaOwner, prefix: str = "") -> None:
+    """Bring the database to SCHEMA_VERSION; the caller holds one transaction around it, so a
+    migration lands whole or not at all."""
+    version = owner.schema_version(conn)
+    if version > SCHEMA_VERSION:
+        raise RuntimeError(
+            f"{owner!r} has index schema version {version}; this code only knows versions up "
+            f"to {SCHEMA_VERSION}"
+        )
+    if version < 1:
+        search = owner.search_schema_v1(conn, prefix)
+        tables = tables_v1(owner.column_types, prefix, search.columns)
+        for statement in (*search.before, *tables, *search.after):
+            conn.execute(statement)
+    # Later versions: `if version < 2: ...` here, each step inside the caller's transaction.
+    if version < SCHEMA_VERSION:
+        owner.record_schema_version(conn, SCHEMA_VERSION)
