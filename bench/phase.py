@@ -79,7 +79,7 @@ def sync(args: argparse.Namespace) -> dict[str, Any]:
         load_sources(args.sources), index=IndexResource(url=args.index),
         instance=args.instance,
         run_config_base={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
-        on_scan=lambda source, listed, changed: scanned.append(listed),
+        on_scan=lambda source, planned: scanned.append(planned.listed),
     )
     failed = [r for r in runs if not r.success]
     if failed:

@@ -1,7 +1,9 @@
 """A small HTTP proxy on 127.0.0.1 in front of a local S3 endpoint, for tests and bench.
 
 It counts requests by kind (list, get, head, put, ...), and can add latency to every request or
-fault a share of them: 503 SlowDown, 500 InternalError, a reset connection, or a stall. The S3
+fault a share of them: 503 SlowDown, 500 InternalError, a reset connection, a stall, or an object
+body cut off halfway (after its full Content-Length was announced) by a clean close or a reset,
+or delivered whole with one byte changed. The S3
 client talks to the proxy's URL as if it were the endpoint (path-style addressing).
 """
 
@@ -20,7 +22,9 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
-FAULT_KINDS = ("slowdown", "internal_error", "reset", "delay")
+FAULT_KINDS = ("slowdown", "internal_error", "reset", "delay", "truncate", "truncate_reset",
+               "corrupt")
+BODY_FAULTS = ("truncate", "truncate_reset", "corrupt")  # only an object GET has a body
 
 _ERROR_BODY = (
     '<?xml version="1.0" encoding="UTF-8"?><Error><Code>{code}</Code>'
@@ -130,6 +134,8 @@ class S3Proxy:
                 if proxy.settings.latency_s:
                     time.sleep(proxy.settings.latency_s)
                 fault = proxy._roll()
+                if fault in BODY_FAULTS and kind != "get":
+                    fault = None
                 if fault:
                     proxy.stats.fault(fault)
                 if fault == "reset":
@@ -170,10 +176,25 @@ class S3Proxy:
                         else str(len(data))
                     )
                     self.end_headers()
-                    if self.command != "HEAD":
+                    if fault == "corrupt" and data and response.status == 200:
+                        self.wfile.write(bytes([data[0] ^ 0x20]) + data[1:])
+                    elif fault in BODY_FAULTS and len(data) > 1 and response.status == 200:
+                        self._cut(data, reset=fault == "truncate_reset")
+                    elif self.command != "HEAD":
                         self.wfile.write(data)
                 finally:
                     upstream.close()
+
+            def _cut(self, data: bytes, *, reset: bool) -> None:
+                """Half the body, then the connection ends: a clean close (the client sees
+                fewer bytes than Content-Length said) or a reset."""
+                self.wfile.write(data[: len(data) // 2])
+                self.wfile.flush()
+                if reset:
+                    self.connection.setsockopt(
+                        socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                self.close_connection = True
+                self.connection.close()
 
             do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = _forward
 

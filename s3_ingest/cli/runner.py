@@ -4,6 +4,7 @@ register them, and materialize them one by one, reporting progress as it goes.""
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,6 +15,7 @@ from s3_ingest.core.change_scan import scan_changes
 from s3_ingest.core.errors import explain_for
 from s3_ingest.core.listing import list_partitions
 from s3_ingest.core.partition_keys import ROOT_PARTITION, encode_partition
+from s3_ingest.core.plan import PartitionPlan
 from s3_ingest.core.sources import Source
 from s3_ingest.defs.ingest.assets import build_documents_asset
 from s3_ingest.defs.ingest.partitions import SOURCE_TAG, prefix_partitions
@@ -40,8 +42,13 @@ def partition_key_for(prefix: str) -> str:
 
 
 def _metadata_values(result: Any, node_name: str) -> dict[str, Any]:
+    """The run's counts: from its materialization, or - a failed run - from its failure."""
     for materialization in result.asset_materializations_for_node(node_name):
         return {k: getattr(v, "value", v) for k, v in materialization.metadata.items()}
+    for event in result.all_events:
+        user = event.step_failure_data.user_failure_data if event.is_step_failure else None
+        if user is not None and user.metadata:
+            return {k: getattr(v, "value", v) for k, v in user.metadata.items()}
     return {}
 
 
@@ -57,29 +64,34 @@ def _failure_message(result: Any) -> str:
     return "the run failed"
 
 
-def plan(source: Source, index: IndexResource, *, full: bool, prefix: str | None
-         ) -> tuple[list[str], dict[str, dict[str, Any]], int]:
-    """Which partitions to run, with what targeted config, and how many keys were listed.
+@dataclass
+class SourcePlan:
+    partitions: list[PartitionPlan]
+    listed: int = 0  # keys the scan listed (0: no scan, every partition lists itself)
+    skipped: Counter[str] = field(default_factory=Counter)  # by reason, over the whole scan
+
+
+def plan(source: Source, index: IndexResource, *, full: bool, prefix: str | None) -> SourcePlan:
+    """Which partitions to run, each with its plan.
 
     With a prefix, or `full`, every partition runs whole. Otherwise the source is scanned once
     against the index, exactly as the polling sensor does, and only partitions with changes run
-    - each for just its changed keys when there are few.
+    - each for just its changed objects when there are few.
     """
     if prefix is not None:
-        return [partition_key_for(prefix)], {}, 0
+        return SourcePlan([PartitionPlan.list_whole(partition_key_for(prefix))])
     client = s3_resource_for(source).process_config_and_initialize().get_client()
     try:
         if full:
-            return list_partitions(client, source.bucket, source.prefix), {}, 0
+            partitions = list_partitions(client, source.bucket, source.prefix)
+            return SourcePlan([PartitionPlan.list_whole(p) for p in partitions])
         result = scan_changes(client, source, index.open(), budget_s=float("inf"))
     except Exception as exc:
         raise explain_for(exc, source) from None
-    targeted = {
-        partition: {"upserts": changes.upserts, "deletions": changes.deletions}
-        for partition, changes in result.changes.items()
-        if changes.targeted
-    }
-    return sorted(result.changes), targeted, result.listed
+    skipped: Counter[str] = Counter()
+    for counts in result.counts.values():
+        skipped.update(counts.skipped)
+    return SourcePlan([result.plan(p) for p in sorted(result.changes)], result.listed, skipped)
 
 
 def sync(
@@ -91,7 +103,7 @@ def sync(
     asset_config: dict[str, Any] | None = None,
     run_config_base: dict[str, Any] | None = None,
     on_partition: Callable[[PartitionRun], None] | None = None,
-    on_scan: Callable[[str, int, int], None] | None = None,
+    on_scan: Callable[[str, SourcePlan], None] | None = None,
 ) -> list[PartitionRun]:
     """Sync each source: the partitions that changed (or the one named by `prefix`, or every
     one with `full`), each through a real materialization of the documents asset."""
@@ -101,25 +113,25 @@ def sync(
         asset = build_documents_asset(source)
         partitions_def = prefix_partitions(source)
         try:
-            partitions, targeted, listed = plan(
-                source, index, full=bool(asset_config.get("full")), prefix=prefix
-            )
+            planned = plan(source, index, full=bool(asset_config.get("full")), prefix=prefix)
         except Exception as exc:  # SourceError: already says what to check
             run = PartitionRun(source.name, "*", False, error=str(exc))
             runs.append(run)
             if on_partition:
                 on_partition(run)
             continue
+        partitions = [p.partition for p in planned.partitions]
         if on_scan:
-            on_scan(source.name, listed, len(partitions))
+            on_scan(source.name, planned)
         known = set(instance.get_dynamic_partitions(partitions_def.name))
         new = [p for p in partitions if p not in known]
         if new:
             instance.add_dynamic_partitions(partitions_def.name, new)
         resources = {"index": index, s3_resource_key(source): s3_resource_for(source)}
-        for partition in partitions:
+        for partition_plan in planned.partitions:
+            partition = partition_plan.partition
             run_config = dict(run_config_base or {})
-            config = asset_config | targeted.get(partition, {})
+            config = asset_config | partition_plan.as_config()
             if config:
                 run_config["ops"] = {asset.op.name: {"config": config}}
             result = materialize(

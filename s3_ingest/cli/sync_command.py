@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from s3_ingest.cli.runner import PartitionRun, sync
+from s3_ingest.cli.runner import PartitionRun, SourcePlan, sync
 from s3_ingest.cli.settings import cli_instance, index_resource_for
 from s3_ingest.core.sources import Source
 
@@ -15,25 +15,53 @@ COLUMNS = ("listed", "selected", "unchanged", "fetched", "indexed", "metadata_on
            "failed")
 
 
+def _skipped(values: dict[str, Any]) -> str:
+    reasons = {k[len("skipped_"):]: int(v or 0) for k, v in values.items()
+               if k.startswith("skipped_") and v}
+    if not reasons:
+        return "skipped 0"
+    return f"skipped {sum(reasons.values())} (" + ", ".join(
+        f"{reason.replace('_', ' ')} {n}" for reason, n in sorted(reasons.items())) + ")"
+
+
 def print_partition(run: PartitionRun) -> None:
+    counts = ", ".join(f"{c.replace('_', '-')} {run.metadata.get(c, 0)}" for c in COLUMNS)
+    mode = run.metadata.get("mode")
+    where = f"{run.source} {run.partition}"
     if run.success:
-        counts = ", ".join(f"{c} {run.metadata.get(c, 0)}" for c in COLUMNS)
-        click.echo(f"ok    {run.source} {run.partition}: {counts}")
+        click.echo(f"ok    {where}: {counts}, {_skipped(run.metadata)}"
+                   + (f" ({mode})" if mode else ""))
     else:
-        click.echo(f"FAIL  {run.source} {run.partition}: {run.error}", err=True)
+        click.echo(f"FAIL  {where}: {run.error}", err=True)
+        if run.metadata:
+            click.echo(f"      {counts}, {_skipped(run.metadata)}", err=True)
 
 
-def print_scan(source: str, listed: int, partitions: int) -> None:
-    if listed:
-        click.echo(f"scan  {source}: {listed} keys listed, {partitions} partition(s) changed")
+def print_scan(source: str, planned: SourcePlan) -> None:
+    if not planned.listed:
+        return
+    skipped = ", ".join(f"{k.replace('_', ' ')} {n}" for k, n in sorted(planned.skipped.items()))
+    changed = len(planned.partitions)
+    click.echo(
+        f"scan  {source}: {planned.listed} keys listed"
+        + (f", skipped {sum(planned.skipped.values())} ({skipped})" if skipped else "")
+        + (f"; {changed} partition(s) changed" if changed else "; nothing changed")
+    )
 
 
 def print_summary(runs: Sequence[PartitionRun]) -> None:
+    """Totals over every run, failed ones included (a failed run still reports its counts)."""
     totals = {c: sum(int(r.metadata.get(c, 0) or 0) for r in runs) for c in COLUMNS}
+    skipped: dict[str, int] = {}
+    for run in runs:
+        for key, value in run.metadata.items():
+            if key.startswith("skipped_") and value:
+                skipped[key] = skipped.get(key, 0) + int(value)
     failed = sum(1 for r in runs if not r.success)
     click.echo(
         f"\n{len(runs)} partition run(s), {failed} failed. "
-        + ", ".join(f"{c}: {v}" for c, v in totals.items())
+        + ", ".join(f"{c.replace('_', '-')}: {v}" for c, v in totals.items())
+        + f", {_skipped(skipped)}"
     )
 
 

@@ -22,11 +22,13 @@ from typing import Any
 from s3_ingest.core.changes import is_changed
 from s3_ingest.core.documents import ListedObject
 from s3_ingest.core.index.base import DocumentIndex, ManifestEntry
-from s3_ingest.core.ingest import selector_for
+from s3_ingest.core.selection import selector_for
 from s3_ingest.core.listing import _to_listed, iter_pages
 from s3_ingest.core.partition_changes import (
-    UPSERT, DELETE, Change, PartitionChanges, object_version,
+    DELETE, DROP, UPSERT, Change, PartitionChanges, object_version,
 )
+from s3_ingest.core.document_limit import LimitedSelector
+from s3_ingest.core.plan import PartitionPlan, ScanCounts
 from s3_ingest.core.partition_keys import partition_of
 from s3_ingest.core.sources import Source
 
@@ -35,7 +37,9 @@ from s3_ingest.core.sources import Source
 class ScanResult:
     after: str | None  # resume after this key next time; None: the pass is complete
     changes: dict[str, PartitionChanges] = field(default_factory=dict)
+    counts: dict[str, ScanCounts] = field(default_factory=dict)
     partitions_seen: set[str] = field(default_factory=set)
+    selected: int = 0  # selected keys from the start of the pass (for document_limit)
     listed: int = 0
     pages: int = 0
     new: int = 0
@@ -45,6 +49,11 @@ class ScanResult:
     @property
     def complete(self) -> bool:
         return self.after is None
+
+    def plan(self, partition: str) -> PartitionPlan:
+        """The run plan for a changed partition: its changed objects with their listing facts,
+        or - too many to name - a listing of the partition."""
+        return self.changes[partition].plan(partition, self.counts.get(partition))
 
     def digests(self) -> dict[str, str]:
         """partition -> a short hash of exactly the changes seen in it."""
@@ -57,7 +66,7 @@ def _note(result: ScanResult, rel_path: str, change: Change) -> None:
 
 def _listed(obj: ListedObject) -> Change:
     version = object_version(obj.etag, obj.size, obj.last_modified, obj.version_id)
-    return Change(obj.key, UPSERT, version, obj.last_modified)
+    return Change(obj.key, UPSERT, version, obj.last_modified, obj)
 
 
 def _compare(
@@ -65,14 +74,22 @@ def _compare(
     source: Source,
     objects: list[ListedObject],
     manifest: dict[str, ManifestEntry],
-    selector: Any,
+    selector: LimitedSelector,
 ) -> None:
     for obj in objects:
-        result.partitions_seen.add(partition_of(obj.rel_path))
+        partition = partition_of(obj.rel_path)
+        result.partitions_seen.add(partition)
+        counts = result.counts.setdefault(partition, ScanCounts())
+        counts.listed += 1
         entry = manifest.pop(obj.key, None)
-        if selector.skip_reason(obj) is not None:
-            if entry is not None:  # indexed once, no longer selected: a deletion
-                manifest[obj.key] = entry
+        reason = selector.skip_reason(obj)
+        if reason is not None:
+            counts.skipped[reason] += 1
+            if entry is not None:  # indexed once, no longer selected: dropped
+                result.deleted += 1
+                version = object_version(entry.etag, entry.size, entry.last_modified,
+                                         entry.version_id)
+                _note(result, obj.rel_path, Change(obj.key, DROP, f"{reason} {version}"))
             continue
         if entry is None:
             result.new += 1
@@ -80,6 +97,8 @@ def _compare(
         elif is_changed(obj, entry):
             result.modified += 1
             _note(result, obj.rel_path, _listed(obj))
+        else:
+            counts.unchanged += 1
     for key, gone in manifest.items():
         if not key.startswith(source.prefix):
             continue  # left over from an older prefix: housekeeping's to remove, not a partition's
@@ -94,6 +113,7 @@ def scan_changes(
     index: DocumentIndex,
     *,
     after: str | None = None,
+    selected_before: int = 0,
     budget_s: float = 20.0,
     page_size: int = 1000,
     clock: Callable[[], float] = time.monotonic,
@@ -104,7 +124,7 @@ def scan_changes(
     nothing can be deleted on the strength of a partial listing.
     """
     deadline = clock() + budget_s
-    selector = selector_for(source)
+    selector = LimitedSelector(selector_for(source), source.document_limit, selected_before)
     result = ScanResult(after=after)
     previous = after
     for page in iter_pages(
@@ -117,6 +137,7 @@ def scan_changes(
         upto = None if last_page else (objects[-1].key if objects else previous)
         manifest = index.manifest_range(source.name, previous, upto)
         _compare(result, source, objects, manifest, selector)
+        result.selected = selector.selected
         if last_page:
             result.after = None
             return result

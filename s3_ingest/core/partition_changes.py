@@ -15,16 +15,21 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from s3_ingest.core.documents import ListedObject
+from s3_ingest.core.plan import PartitionPlan, ScanCounts
+
 UPSERT, DELETE = "upsert", "delete"
+DROP = "drop"  # indexed, still listed, but no longer selected (a skip reason)
 TARGETED_MAX_KEYS = 500  # above this many changes a partition is re-listed whole by its run
 
 
 @dataclass(frozen=True)
 class Change:
     key: str
-    kind: str  # UPSERT or DELETE
+    kind: str  # UPSERT, DELETE or DROP
     version: str  # words naming the object version (or the event) this change is for
     changed_at: datetime | float | None = None  # when the bucket changed, where known
+    obj: ListedObject | None = None  # what the listing said of it, when it was listed
 
 
 def object_version(etag: str, size: int, last_modified: datetime | None,
@@ -68,6 +73,26 @@ class PartitionChanges:
             return None
         upserts = set(self.upserts or ())
         return sorted({c.key for c in self.changes if c.kind == DELETE} - upserts)
+
+    def plan(self, partition: str, counts: ScanCounts | None = None) -> PartitionPlan:
+        """A run plan naming these changes - too many to name, a listing of the partition. The
+        last word on a key wins: a key deleted and then put again is an upsert."""
+        if self.changes is None:
+            return PartitionPlan.list_whole(partition)
+        last: dict[str, Change] = {}
+        for change in self.changes:
+            last[change.key] = change
+        plan = PartitionPlan(partition, counts=counts or ScanCounts())
+        for key, change in sorted(last.items()):
+            if change.kind == UPSERT and change.obj is not None:
+                plan.objects.append(change.obj)
+            elif change.kind == UPSERT:
+                plan.keys.append(key)
+            elif change.kind == DELETE:
+                plan.deletions.append(key)
+            else:
+                plan.drops.append(key)
+        return plan
 
     @property
     def digest(self) -> str:

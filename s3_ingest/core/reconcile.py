@@ -7,7 +7,7 @@ from typing import Any
 
 from s3_ingest.core.changes import is_changed
 from s3_ingest.core.index.base import DocumentIndex
-from s3_ingest.core.ingest import selector_for
+from s3_ingest.core.plan_pages import partition_limit
 from s3_ingest.core.listing import iter_partition_pages
 from s3_ingest.core.sources import Source
 
@@ -30,11 +30,8 @@ class Drift:
 def partition_drift(client: Any, source: Source, partition: str, index: DocumentIndex) -> Drift:
     """Objects past the source's document_limit are not counted missing: the limit keeps them out."""
     drift = Drift(indexed=index.count(source.name, partition))
-    selector = selector_for(source)
-    limit_left = None
-    if source.document_limit is not None:
-        limit_left = max(0, source.document_limit - (index.count(source.name) - drift.indexed))
-    selected, previous = 0, None
+    selector = partition_limit(source, partition, index)
+    previous = None
     # Page by page against the same key range of the index: memory stays one page wide.
     for objects, last in iter_partition_pages(client, source.bucket, source.prefix, partition):
         upto = None if last else (objects[-1].key if objects else previous)
@@ -42,12 +39,10 @@ def partition_drift(client: Any, source: Source, partition: str, index: Document
         for obj in objects:
             drift.listed += 1
             if selector.skip_reason(obj) is not None:
-                continue
-            selected += 1
+                continue  # past the limit too: not missing, and orphaned if indexed
             entry = manifest.pop(obj.key, None)
             if entry is None:
-                if limit_left is None or selected <= limit_left:
-                    drift.missing.append(obj.key)
+                drift.missing.append(obj.key)
             elif is_changed(obj, entry):
                 drift.stale.append(obj.key)
         drift.orphaned.extend(sorted(manifest))

@@ -87,3 +87,14 @@ class Selector:
         if self.max_file_size is not None and obj.size > self.max_file_size:
             return SKIP_TOO_LARGE
         return None
+
+
+def selector_for(source: object) -> Selector:
+    """The selection rules of a source (anything with extensions, include, exclude and
+    max_file_size)."""
+    return Selector(
+        extensions=tuple(source.extensions),  # type: ignore[attr-defined]
+        include=tuple(source.include),  # type: ignore[attr-defined]
+        exclude=tuple(source.exclude),  # type: ignore[attr-defined]
+        max_file_size=source.max_file_size,  # type: ignore[attr-defined]
+    )

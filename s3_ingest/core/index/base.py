@@ -117,6 +117,11 @@ class DocumentIndex(ABC):
         """How many documents the index holds, overall or for a source/partition."""
 
     @abstractmethod
+    def count_before(self, source: str, key: str, exclude_partition: str | None = None) -> int:
+        """How many documents of the source (outside `exclude_partition`) sort before `key`
+        (code point order, as S3 lists): a key's rank for document_limit."""
+
+    @abstractmethod
     def counts_by_status(self, source: str | None = None) -> dict[str, int]:
         """status -> count, overall or for a source."""
 

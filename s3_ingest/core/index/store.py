@@ -284,6 +284,16 @@ class SqlIndex(DocumentIndex):
         row = self._read(lambda conn: conn.execute(sql, params).fetchone())
         return int(row[0]) if row else 0
 
+    def count_before(self, source: str, key: str, exclude_partition: str | None = None) -> int:
+        sql = "SELECT count(*) FROM documents AS d WHERE d.source = ? AND d.key < ?"
+        params = [self.values.text(source), self.values.text(key)]
+        if exclude_partition is not None:
+            sql += " AND d.partition <> ?"
+            params.append(self.values.text(exclude_partition))
+        sql = self._sql(sql)
+        row = self._read(lambda conn: conn.execute(sql, params).fetchone())
+        return int(row[0]) if row else 0
+
     def failures(self, source: str | None = None) -> list[FailureRecord]:
         where, params = self._where(source=source)
         sql = self._sql(f"SELECT source, key, partition, reason, failed_at FROM failures AS d {where}")

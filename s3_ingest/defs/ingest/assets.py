@@ -20,13 +20,7 @@ from dagster import (
 )
 
 from s3_ingest.core.errors import SourceError
-from s3_ingest.core.ingest import (
-    DeleteGuardError,
-    IngestOptions,
-    IngestReport,
-    ingest_keys,
-    ingest_partition,
-)
+from s3_ingest.core.ingest import DeleteGuardError, IngestOptions, IngestReport, ingest
 from s3_ingest.core.sources import Source
 from s3_ingest.defs.ingest.config import IngestConfig
 from s3_ingest.defs.ingest.metadata import report_metadata
@@ -94,15 +88,9 @@ def build_documents_asset(source: Source) -> AssetsDefinition:
             max_delete_share=config.max_delete_share,
             force_delete=config.force_delete,
         )
-        progress = _progress_logger(context)
+        plan = config.plan(partition, source.prefix)
         try:
-            if (config.upserts or config.deletions) and not config.full:
-                report = ingest_keys(
-                    client, source, partition, index, list(config.upserts),
-                    list(config.deletions), options, progress=progress,
-                )
-            else:
-                report = ingest_partition(client, source, partition, index, options, progress)
+            report = ingest(client, source, plan, index, options, _progress_logger(context))
         except SourceError as exc:
             raise Failure(
                 description=str(exc),
@@ -115,12 +103,23 @@ def build_documents_asset(source: Source) -> AssetsDefinition:
         if report.failed and report.failed_share > config.max_failed_share:
             raise Failure(
                 description=(
-                    f"{len(report.failed)} of {report.attempted} objects failed "
+                    f"{len(report.permanent_failures)} of {report.attempted} objects failed "
                     f"({report.failed_share:.0%}, more than {config.max_failed_share:.0%}); the "
-                    "others were indexed. See failed_objects."
+                    "others were indexed. `s3-ingest failures` lists them with the reason."
                 ),
                 metadata=metadata,
                 allow_retries=False,
+            )
+        if report.transient:
+            # Failures that may pass (a cut body, a reset, a 5xx outlasting every try): the
+            # retry policy runs the partition again, and the new run fetches only these.
+            raise Failure(
+                description=(
+                    f"{len(report.transient)} object(s) failed in a way that may pass "
+                    "(after retries); the others were indexed, and the run will be retried."
+                ),
+                metadata=metadata,
+                allow_retries=True,
             )
         for key, reason in report.failed[:20]:
             context.log.warning(f"failed: {key}: {reason}")

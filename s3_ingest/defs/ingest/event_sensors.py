@@ -27,9 +27,10 @@ from s3_ingest.core.events import CREATED, ObjectEvent, NotAnS3Event, already_in
 from s3_ingest.core.partition_keys import partition_of
 from s3_ingest.core.sources import Source
 from s3_ingest.defs.ingest.assets import documents_asset_key, documents_op_name
-from s3_ingest.defs.ingest.config import targeted_run_config
+from s3_ingest.defs.ingest.config import plan_run_config
 from s3_ingest.defs.ingest.partitions import SOURCE_TAG, add_new_partitions, prefix_partitions
 from s3_ingest.defs.ingest.pending import pending_runs
+from s3_ingest.defs.ingest.run_keys import CHANGE_TAG
 from s3_ingest.defs.ingest.tick_errors import tick_errors
 from s3_ingest.defs.ingest.sensors import client_of
 from s3_ingest.defs.resources.sqs import sqs_resource_key
@@ -144,17 +145,19 @@ def build_events_sensor(source: Source) -> SensorDefinition:
             covered += found.count - change.count
             if change.count == 0:
                 continue
-            # The keys named by the events, deduplicated (a removal is confirmed by a HEAD,
-            # so order does not matter); too many, and the run lists the partition instead.
-            run_config = {}
-            if change.targeted:
-                run_config = targeted_run_config(op_name, change.upserts, change.deletions)
+            # The keys named by the events: each HEADed first by the run, then as listed; too
+            # many, and it lists the partition.
+            run_config = plan_run_config(op_name, change.plan(partition))
+            # Message ids make each digest new; a failed run's events are acknowledged, so
+            # the polling sensor's next pass is what retries them.
+            change_key = f"{source.name}:{partition}:events:{change.digest}"
             run_requests.append(
                 RunRequest(
-                    run_key=f"{source.name}:{partition}:events:{change.digest}",
+                    run_key=change_key,
                     partition_key=partition,
                     run_config=run_config,
-                    tags={"s3_ingest/trigger": "events", SOURCE_TAG: source.name},
+                    tags={"s3_ingest/trigger": "events", SOURCE_TAG: source.name,
+                          CHANGE_TAG: change_key},
                 )
             )
         context.log.info(

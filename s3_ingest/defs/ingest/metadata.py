@@ -29,7 +29,7 @@ def _summary(report: IngestReport, total: int) -> str:
     skipped = ", ".join(f"{k}: {v}" for k, v in sorted(report.skipped.items())) or "none"
     lines = [
         f"### {report.source} / `{report.partition}`"
-        + (" (changed keys only)" if report.mode == "keys" else ""),
+        + (" (the changes a scan named)" if report.mode == "changes" else " (listed)"),
         "",
         "| listed | selected | unchanged | fetched | indexed | metadata only | deleted | failed |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|",
@@ -58,6 +58,8 @@ def report_metadata(report: IngestReport, total: int) -> dict[str, Any]:
         "metadata_only": report.metadata_only,
         "deleted": report.deleted,
         "failed": len(report.failed),
+        "failed_transient": len(report.transient),
+        "retries": report.retries,
         "get_requests": report.get_requests,
         "head_requests": report.head_requests,
         "bytes_fetched": report.bytes_fetched,

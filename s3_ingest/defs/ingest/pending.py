@@ -67,7 +67,9 @@ def _planned_keys(run_config: dict) -> set[str] | None:
         config = (op or {}).get("config") or {}
         if config.get("full"):
             return None
-        keys = set(config.get("upserts") or ()) | set(config.get("deletions") or ())
+        keys = {o["key"] for o in config.get("objects") or ()}
+        for field_name in ("upserts", "deletions", "drops"):
+            keys |= set(config.get(field_name) or ())
         if keys:
             return keys
     return None

@@ -24,9 +24,10 @@ from s3_ingest.core.change_scan import scan_changes
 from s3_ingest.core.errors import explain_for
 from s3_ingest.core.sources import Source
 from s3_ingest.defs.ingest.assets import documents_asset_key, documents_op_name
-from s3_ingest.defs.ingest.config import targeted_run_config
+from s3_ingest.defs.ingest.config import plan_run_config
 from s3_ingest.defs.ingest.partitions import SOURCE_TAG, add_new_partitions, prefix_partitions
 from s3_ingest.defs.ingest.pending import pending_runs
+from s3_ingest.defs.ingest.run_keys import CHANGE_TAG, run_key_for
 from s3_ingest.defs.ingest.tick_errors import tick_errors
 from s3_ingest.defs.resources.s3 import s3_resource_key
 
@@ -68,6 +69,7 @@ def build_poll_sensor(source: Source) -> SensorDefinition:
             try:
                 result = scan_changes(
                     client, source, index, after=cursor.get("after"),
+                    selected_before=cursor.get("selected", 0) if cursor.get("after") else 0,
                     budget_s=source.sensor_budget_seconds,
                 )
             except (ClientError, BotoCoreError) as exc:
@@ -80,16 +82,17 @@ def build_poll_sensor(source: Source) -> SensorDefinition:
             covered += found.count - changes.count
             if changes.count == 0:
                 continue
-            # Few changes: the run fetches just those keys. Many: it lists the partition.
-            run_config = (
-                targeted_run_config(op_name, changes.upserts, changes.deletions)
-                if changes.targeted else None
-            )
+            # Few changes: the run takes just those objects, as listed. Many: it lists.
+            change = f"{source.name}:{partition}:{changes.digest}"
+            run_key = run_key_for(context.instance, change)
+            if run_key is None:
+                continue
+            plan = changes.plan(partition, result.counts.get(partition))
             run_requests.append(RunRequest(
-                run_key=f"{source.name}:{partition}:{changes.digest}",
+                run_key=run_key,
                 partition_key=partition,
-                run_config=run_config or {},
-                tags={"s3_ingest/trigger": "poll", SOURCE_TAG: source.name},
+                run_config=plan_run_config(op_name, plan),
+                tags={"s3_ingest/trigger": "poll", SOURCE_TAG: source.name, CHANGE_TAG: change},
             ))
         passes = cursor.get("passes", 0) + (1 if result.complete else 0)
         context.log.info(
@@ -103,7 +106,8 @@ def build_poll_sensor(source: Source) -> SensorDefinition:
             dynamic_partitions_requests=add_new_partitions(
                 context.instance, partitions_def, result.partitions_seen | set(result.changes)
             ),
-            cursor=json.dumps({"after": result.after, "passes": passes}),
+            cursor=json.dumps({"after": result.after, "passes": passes,
+                               "selected": result.selected}),
         )
 
     return poll

@@ -82,11 +82,12 @@ class Daemon:
             ops = (request.run_config or {}).get("ops", {})
             requested = next(iter(ops.values()), {}).get("config") if ops else None
             results.append(self.run(request.partition_key, run_key=request.run_key,
-                                    config=config or requested))
+                                    config=config or requested, tags=request.tags))
         return results
 
     def run(self, partition: str, *, run_key: str | None = None,
-            config: dict[str, Any] | None = None, resources: dict[str, Any] | None = None) -> Any:
+            config: dict[str, Any] | None = None, resources: dict[str, Any] | None = None,
+            tags: dict[str, str] | None = None) -> Any:
         asset = build_documents_asset(self.source)
         name = f"{self.source.name}_prefixes"
         if partition not in self.instance.get_dynamic_partitions(name):
@@ -95,7 +96,8 @@ class Daemon:
             [asset], partition_key=partition, instance=self.instance,
             resources=resources or self.resources,
             run_config={"ops": {asset.op.name: {"config": config}}} if config else None,
-            tags={"dagster/run_key": run_key} if run_key else None, raise_on_error=False,
+            tags=(tags or {}) | ({"dagster/run_key": run_key} if run_key else {}),
+            raise_on_error=False,
         )
         self.launched.append(result)
         return result

@@ -60,8 +60,11 @@ def test_changes_are_found_and_only_changed_partitions_run(local_s3, s3_client, 
         assert sorted(r.partition_key for r in result.run_requests) == ["a/", "b/", "d/"]
         configs = {r.partition_key: r.run_config["ops"]["docs__documents"]["config"]
                    for r in result.run_requests}
-        assert configs["a/"] == {"upserts": ["a/1.md"], "deletions": []}
-        assert configs["b/"] == {"upserts": [], "deletions": ["b/2.md"]}
+        # The changed object as the scan listed it; the deletion, to confirm.
+        assert [o["key"] for o in configs["a/"]["objects"]] == ["a/1.md"]
+        assert configs["a/"]["objects"][0]["etag"] and configs["a/"]["deletions"] == []
+        assert configs["b/"]["objects"] == [] and configs["b/"]["deletions"] == ["b/2.md"]
+        assert configs["a/"]["scan"]["listed"] == 1 and configs["a/"]["scan"]["unchanged"] == 0
         proxy.stats.requests.clear()
         runs = daemon.run_requests(result)
         # The runs fetch exactly the changed keys, confirm the deletion, and list nothing.
@@ -90,27 +93,37 @@ class DeniedGets(S3SourceResource):
         return Denied()
 
 
-def test_a_failed_run_does_not_block_a_later_change(local_s3, s3_client, bucket, index_path):
+def test_a_change_whose_run_failed_is_asked_for_again_under_a_new_key(
+    local_s3, s3_client, bucket, index_path
+):
     put_objects(s3_client, bucket, {"a/1.md": "one"})
     source = make_source(local_s3.endpoint_url, bucket)
     daemon, sensor = Daemon(source, index_path), build_poll_sensor(source)
-    first = daemon.tick(sensor)
-    [request] = first.run_requests
+    [request] = daemon.tick(sensor).run_requests
     denied = DeniedGets(**s3_resource_for(source)._get_non_default_public_field_values())
-    failed = daemon.run(request.partition_key, run_key=request.run_key,
+    failed = daemon.run(request.partition_key, run_key=request.run_key, tags=request.tags,
+                        config=request.run_config["ops"]["docs__documents"]["config"],
                         resources=daemon.resources | {"s3_docs": denied})
     assert not failed.success and keys_in(index_path) == set()
     assert [f.key for f in SqliteIndex(index_path).failures("docs")] == ["a/1.md"]
 
-    again = daemon.tick(sensor)  # same change, same run key: Dagster would not run it again
-    assert [r.run_key for r in again.run_requests] == [r.run_key for r in first.run_requests]
-    assert daemon.run_requests(again) == []
+    # Dagster never runs a key twice: the same change comes back under a new one.
+    [retry] = daemon.tick(sensor).run_requests
+    assert retry.run_key == f"{request.run_key}:retry-1"
+    [ok] = daemon.run_requests(daemon.tick(sensor))
+    assert ok.success and keys_in(index_path) == {"a/1.md"}
+    assert daemon.tick(sensor).run_requests == []
 
     put_objects(s3_client, bucket, {"a/2.md": "two"})
-    later = daemon.tick(sensor)
-    assert [r.run_key for r in later.run_requests] != [r.run_key for r in first.run_requests]
-    [ok] = daemon.run_requests(later)
-    assert ok.success and keys_in(index_path) == {"a/1.md", "a/2.md"}
+    [later] = daemon.run_requests(daemon.tick(sensor))
+    assert later.success and keys_in(index_path) == {"a/1.md", "a/2.md"}
+
+
+def test_retries_of_a_failing_change_pause_longer_each_time_and_stop():
+    from s3_ingest.defs.ingest.run_keys import MAX_RETRIES, retry_pause_s
+
+    pauses = [retry_pause_s(n) for n in range(1, MAX_RETRIES + 1)]
+    assert pauses[0] == 0 and all(a < b for a, b in zip(pauses[1:], pauses[2:]))
 
 
 def test_versioned_bucket_indexes_latest_version_and_delete_marker_removes(

@@ -107,4 +107,4 @@ def test_a_running_run_started_before_a_change_does_not_cover_it(evented, s3_cli
     [request] = evented.tick(build_poll_sensor(evented.source)).run_requests
     config = request.run_config["ops"]["docs__documents"]["config"]
     # The running run lists a/ and reads a/1.md; a/2.md may have come after its listing.
-    assert config["upserts"] == ["a/2.md"]
+    assert [o["key"] for o in config["objects"]] == ["a/2.md"]

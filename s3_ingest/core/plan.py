@@ -1,0 +1,103 @@
+"""What one run of a partition is asked to do - the only input of the ingest executor.
+
+Whatever starts a run (a sensor's scan, an S3 event, `s3-ingest sync`, a backfill, `full`), it
+hands over a plan. Either the plan says "list the partition" (a backfill, `full`, too many
+changes to name, a document limit that needs the whole order), or it names the objects:
+
+- `objects`: changed objects with what the listing said of them (key, etag, size, last-modified,
+  storage class, version id), so the run never has to guess - an archived object stays
+  archived, a size stays a size;
+- `keys`: keys an event named, with nothing listed: each is HEADed first, then treated as listed;
+- `deletions`: keys found gone: each is confirmed with a HEAD (an event may be stale) and, if it
+  exists after all, treated as listed;
+- `drops`: indexed keys the scan saw listed but no longer selected (a skip reason): removed.
+
+`counts` carries what the scan saw of the partition (listed, unchanged, skipped by reason), so a
+run's report uses the same words, and true ones, in every mode.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from s3_ingest.core.documents import ListedObject
+
+
+@dataclass
+class ScanCounts:
+    """What a scan saw of one partition, besides the changes it hands over."""
+
+    listed: int = 0
+    unchanged: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)
+
+    def as_config(self) -> dict[str, Any]:
+        return {"listed": self.listed, "unchanged": self.unchanged,
+                "skipped": dict(sorted(self.skipped.items()))}
+
+    @classmethod
+    def from_config(cls, value: dict[str, Any] | None) -> ScanCounts:
+        value = value or {}
+        return cls(int(value.get("listed", 0)), int(value.get("unchanged", 0)),
+                   Counter({k: int(v) for k, v in (value.get("skipped") or {}).items()}))
+
+
+@dataclass
+class PartitionPlan:
+    partition: str
+    objects: list[ListedObject] = field(default_factory=list)
+    keys: list[str] = field(default_factory=list)
+    deletions: list[str] = field(default_factory=list)
+    drops: list[str] = field(default_factory=list)
+    counts: ScanCounts = field(default_factory=ScanCounts)
+    listing: bool = False  # list the partition whole instead
+
+    @classmethod
+    def list_whole(cls, partition: str) -> PartitionPlan:
+        return cls(partition, listing=True)
+
+    @property
+    def named(self) -> list[str]:
+        """Every key the plan names."""
+        return [o.key for o in self.objects] + self.keys + self.deletions + self.drops
+
+    def as_config(self) -> dict[str, Any]:
+        """The run config of a documents asset that carries this plan (empty: list it)."""
+        if self.listing:
+            return {}
+        return {"objects": [object_facts(o) for o in self.objects], "upserts": self.keys,
+                "deletions": self.deletions, "drops": self.drops,
+                "scan": self.counts.as_config()}
+
+
+def object_facts(obj: ListedObject) -> dict[str, Any]:
+    return {"key": obj.key, "etag": obj.etag, "size": obj.size,
+            "last_modified": obj.last_modified.isoformat(),
+            "storage_class": obj.storage_class, "version_id": obj.version_id or ""}
+
+
+def listed_from_facts(facts: dict[str, Any], prefix: str) -> ListedObject:
+    key = facts["key"]
+    return ListedObject(
+        key=key, rel_path=key[len(prefix):], size=int(facts["size"]), etag=facts["etag"],
+        last_modified=datetime.fromisoformat(facts["last_modified"]),
+        storage_class=facts.get("storage_class") or "STANDARD",
+        version_id=facts.get("version_id") or None,
+    )
+
+
+def plan_from_config(partition: str, config: dict[str, Any], prefix: str,
+                     full: bool = False) -> PartitionPlan:
+    """The plan a run's config carries (a listing when it names nothing, or with `full`)."""
+    objects = [listed_from_facts(f, prefix) for f in config.get("objects") or ()]
+    plan = PartitionPlan(
+        partition, objects, list(config.get("upserts") or ()),
+        list(config.get("deletions") or ()), list(config.get("drops") or ()),
+        ScanCounts.from_config(config.get("scan")),
+    )
+    if full or not plan.named:
+        return PartitionPlan.list_whole(partition)
+    return plan

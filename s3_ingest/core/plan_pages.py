@@ -1,0 +1,102 @@
+"""Turn a plan into pages for the executor: each page is some listed objects (each with its
+skip reason, None when selected), the index entries they are compared with, and what the page
+says is gone.
+
+A listing plan walks the partition page by page and compares each page with the same key range
+of the index (memory stays one page wide); an indexed key of that range that was not listed is
+gone. With a document_limit the walk covers the whole source in key order, so every key's rank
+- and so whether it is in - is the same as the scan's. A plan that names objects is one page:
+the objects as the scan listed them, the event-named keys and the deletions HEADed first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+from typing import Any
+
+from s3_ingest.core import fetch as outcomes
+from s3_ingest.core.document_limit import PartitionLimit
+from s3_ingest.core.documents import ListedObject
+from s3_ingest.core.fetch import head_object
+from s3_ingest.core.index.base import DocumentIndex, ManifestEntry
+from s3_ingest.core.listing import iter_partition_pages
+from s3_ingest.core.partition_keys import ROOT_PARTITION
+from s3_ingest.core.plan import PartitionPlan
+from s3_ingest.core.selection import SKIP_DOCUMENT_LIMIT, selector_for
+from s3_ingest.core.sources import Source
+
+
+@dataclass
+class Page:
+    objects: list[tuple[ListedObject, str | None]]
+    manifest: dict[str, ManifestEntry]
+    unlisted_are_gone: bool  # a listing: indexed keys of the range not listed are gone
+    gone: list[str] = field(default_factory=list)  # indexed keys to remove
+    failed: list[tuple[str, str]] = field(default_factory=list)  # could not tell: keep
+    listed: bool = True  # the objects were listed by this sync (not HEADed)
+    heads: int = 0
+
+
+def partition_limit(source: Source, partition: str, index: DocumentIndex) -> PartitionLimit:
+    return PartitionLimit(
+        selector_for(source), source.document_limit,
+        lambda key: index.count_before(source.name, key, partition),
+        contiguous=partition != ROOT_PARTITION,
+    )
+
+
+def listing_pages(
+    client: Any, source: Source, partition: str, index: DocumentIndex, page_size: int
+) -> Iterator[Page]:
+    selector = partition_limit(source, partition, index)
+    previous: str | None = None
+    for objects, last in iter_partition_pages(
+        client, source.bucket, source.prefix, partition, page_size=page_size
+    ):
+        upto = None if last else (objects[-1].key if objects else previous)
+        manifest = index.manifest_range(source.name, previous, upto, partition=partition)
+        yield Page([(obj, selector.skip_reason(obj)) for obj in objects], manifest,
+                   unlisted_are_gone=True)
+        previous = upto
+
+
+def planned_page(
+    client: Any, source: Source, plan: PartitionPlan, index: DocumentIndex, pool: Executor
+) -> Page:
+    """The plan's objects; its event-named keys and deletions HEADed first (a stale event
+    never removes a live object, and a live one is treated as listed)."""
+    selector = selector_for(source)
+    entries = index.entries(source.name, plan.named)
+    page = Page([], entries, unlisted_are_gone=False, listed=False)
+    objects = list(plan.objects)
+    heads = list(pool.map(lambda key: head_object(client, source, key), plan.keys + plan.deletions))
+    page.heads = len(heads)
+    over_limit: set[str] = set()
+    for head in heads:
+        if head.outcome == outcomes.OK:
+            objects.append(head.obj)
+            # Named by an event, never listed: its rank is the documents before it in the index.
+            limit = source.document_limit
+            if limit is not None and index.count_before(source.name, head.obj.key) >= limit:
+                over_limit.add(head.obj.key)
+        elif head.outcome == outcomes.GONE:
+            if head.obj.key in entries:
+                page.gone.append(head.obj.key)
+        else:
+            page.failed.append((head.obj.key, head.reason or "failed"))
+    page.gone.extend(key for key in plan.drops if key in entries)
+    page.objects = [
+        (obj, SKIP_DOCUMENT_LIMIT if obj.key in over_limit else selector.skip_reason(obj))
+        for obj in sorted(objects, key=_key)
+    ]
+    # A key the plan names that turned out not selected (past the limit, too large, ...) and
+    # that the index holds is dropped, like a listing's.
+    page.gone.extend(obj.key for obj, reason in page.objects
+                     if reason is not None and obj.key in entries and obj.key not in plan.drops)
+    return page
+
+
+def _key(obj: ListedObject) -> str:
+    return obj.key
