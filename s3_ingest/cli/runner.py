@@ -18,6 +18,7 @@ from s3_ingest.core.partition_keys import ROOT_PARTITION, encode_partition
 from s3_ingest.core.plan import PartitionPlan
 from s3_ingest.core.sources import Source
 from s3_ingest.defs.ingest.assets import build_documents_asset
+from s3_ingest.defs.ingest.metadata import counts_of
 from s3_ingest.defs.ingest.partitions import SOURCE_TAG, prefix_partitions
 from s3_ingest.defs.resources.index import IndexResource
 from s3_ingest.defs.resources.s3 import s3_resource_for, s3_resource_key
@@ -44,11 +45,11 @@ def partition_key_for(prefix: str) -> str:
 def _metadata_values(result: Any, node_name: str) -> dict[str, Any]:
     """The run's counts: from its materialization, or - a failed run - from its failure."""
     for materialization in result.asset_materializations_for_node(node_name):
-        return {k: getattr(v, "value", v) for k, v in materialization.metadata.items()}
+        return counts_of(materialization.metadata)
     for event in result.all_events:
         user = event.step_failure_data.user_failure_data if event.is_step_failure else None
         if user is not None and user.metadata:
-            return {k: getattr(v, "value", v) for k, v in user.metadata.items()}
+            return counts_of(user.metadata)
     return {}
 
 

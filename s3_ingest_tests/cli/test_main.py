@@ -201,5 +201,5 @@ def test_demo_ui_shows_every_partition_materialized_in_the_dagster_ui(tmp_path):
             output, _ = process.communicate()
     assert partitions == ["(root)", "archive/", "broken/", "handbook/", "media/", "reports/",
                           "users/"], output[-3000:]
-    assert {"listed", "fetched", "indexed", "skipped", "documents", "summary"} <= labels
+    assert {"Listed", "Fetched", "Indexed", "Skipped", "Summary", "Duration"} <= labels
     assert "local S3 endpoint stopped" in output

@@ -98,8 +98,8 @@ def build_documents_asset(source: Source) -> AssetsDefinition:
             ) from None
         except DeleteGuardError as exc:
             raise Failure(description=str(exc), allow_retries=False) from None
-        total = index.count(source.name, partition)
-        metadata = report_metadata(report, total)
+        metadata = report_metadata(report, index.count(source.name, partition),
+                                   index.count(source.name))
         if report.failed and report.failed_share > config.max_failed_share:
             raise Failure(
                 description=(

@@ -1,89 +1,143 @@
-"""What a materialization shows in the UI: counts, bytes, seconds, a table and a summary.
+"""What a materialization shows in the UI: counts with labels in words, sizes and durations a
+person reads at a glance, the documents written (title, status, reason) and a summary.
 
-Built by hand from Dagster's metadata values (dagster-pandas would pin pandas below 3 and drag
-Dagster back to 1.12).
+Built from Dagster's typed metadata values (dagster-pandas would pin pandas below 3 and drag
+Dagster back to 1.12). The command line reads the counts back through `counts_of`, by the same
+labels, so the UI and the terminal say the same thing.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from dagster import MetadataValue, TableColumn, TableRecord, TableSchema
 
 from s3_ingest.core.ingest import IngestReport
 
-_DOC_SCHEMA = TableSchema(
-    columns=[
-        TableColumn("key", "string"),
-        TableColumn("size", "int"),
-        TableColumn("content_type", "string"),
-        TableColumn("status", "string"),
-        TableColumn("tags", "string"),
-    ]
-)
+# Report field -> label shown in the UI (and read back by the command line).
+COUNT_LABELS = {
+    "listed": "Listed", "selected": "Selected", "unchanged": "Unchanged", "fetched": "Fetched",
+    "indexed": "Indexed", "metadata_only": "Metadata only", "deleted": "Deleted",
+    "failed": "Failed", "failed_transient": "Failed, may pass", "retries": "Retries",
+    "get_requests": "GET requests", "head_requests": "HEAD requests",
+}
+SKIPPED_LABEL = "Skipped"
+SKIP_PREFIX = "Skipped: "
+_DOC_SCHEMA = TableSchema(columns=[
+    TableColumn("key", "string"), TableColumn("title", "string"),
+    TableColumn("status", "string"), TableColumn("reason", "string"),
+    TableColumn("size", "string"), TableColumn("content_type", "string"),
+    TableColumn("tags", "string"),
+])
 MAX_FAILED_LISTED = 50
 
 
-def _summary(report: IngestReport, total: int) -> str:
-    skipped = ", ".join(f"{k}: {v}" for k, v in sorted(report.skipped.items())) or "none"
-    lines = [
-        f"### {report.source} / `{report.partition}`"
-        + (" (the changes a scan named)" if report.mode == "changes" else " (listed)"),
-        "",
-        "| listed | selected | unchanged | fetched | indexed | metadata only | deleted | failed |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|",
-        f"| {report.listed} | {report.selected} | {report.unchanged} | {report.fetched} | "
-        f"{report.indexed} | {report.metadata_only} | {report.deleted} | {len(report.failed)} |",
-        "",
-        f"Skipped: {skipped}. {report.bytes_fetched / 1e6:.2f} MB fetched in "
-        f"{report.seconds:.1f} s. The partition now holds {total} documents.",
-    ]
+def human_size(n: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1000 or unit == "GB":
+            return f"{n} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1000  # type: ignore[assignment]
+    return f"{n} B"
+
+
+def human_seconds(seconds: float) -> str:
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, rest = divmod(int(round(seconds)), 60)
+    return f"{minutes} min {rest:02d} s"
+
+
+def _reason_words(reason: str) -> str:
+    return reason.replace("_", " ")
+
+
+def _summary(report: IngestReport, partition_total: int, source_total: int) -> str:
+    skipped = ", ".join(f"{_reason_words(k)} {v}" for k, v in sorted(report.skipped.items()))
+    how = "the changes a scan named" if report.mode == "changes" else "listed whole"
+    changed = report.written + report.deleted + len(report.failed)
+    lines = [f"### {report.source} / `{report.partition}` ({how})", ""]
+    if not changed:
+        lines.append(f"**Nothing changed**: {partition_total} documents in this partition, "
+                     f"{source_total} in the source.")
+    else:
+        lines += [
+            "| listed | selected | unchanged | fetched | indexed | metadata only | deleted "
+            "| failed |",
+            "|---:|---:|---:|---:|---:|---:|---:|---:|",
+            f"| {report.listed} | {report.selected} | {report.unchanged} | {report.fetched} | "
+            f"{report.indexed} | {report.metadata_only} | {report.deleted} | "
+            f"{len(report.failed)} |",
+            "",
+            f"The partition now holds {partition_total} documents; the source {source_total}.",
+        ]
+    lines += ["", f"Skipped: {skipped or 'none'}. {human_size(report.bytes_fetched)} fetched in "
+              f"{human_seconds(report.seconds)}."]
     if report.failed:
         lines += ["", "**Failed objects**", ""]
-        lines += [f"- `{key}`: {reason}" for key, reason in report.failed[:MAX_FAILED_LISTED]]
+        lines += [f"- `{key}`: {reason}" + (" (may pass)" if key in report.transient else "")
+                  for key, reason in report.failed[:MAX_FAILED_LISTED]]
     return "\n".join(lines)
 
 
-def report_metadata(report: IngestReport, total: int) -> dict[str, Any]:
+def _documents_table(report: IngestReport) -> Any:
+    return MetadataValue.table(
+        records=[
+            TableRecord({
+                "key": doc.key, "title": doc.title or "", "status": doc.status.replace("_", " "),
+                "reason": doc.reason or "", "size": human_size(doc.size),
+                "content_type": doc.content_type or "",
+                "tags": ", ".join(f"{k}={v}" for k, v in sorted(doc.tags.items())),
+            })
+            for doc in report.documents
+        ],
+        schema=_DOC_SCHEMA,
+    )
+
+
+def _count(report: IngestReport, field: str) -> int:
+    if field == "failed":
+        return len(report.failed)
+    if field == "failed_transient":
+        return len(report.transient)
+    return int(getattr(report, field))
+
+
+def report_metadata(report: IngestReport, partition_total: int, source_total: int
+                    ) -> dict[str, Any]:
     metadata: dict[str, Any] = {
-        "mode": report.mode,
-        "listed": report.listed,
-        "selected": report.selected,
-        "skipped": sum(report.skipped.values()),
-        **{f"skipped_{reason}": count for reason, count in sorted(report.skipped.items())},
-        "unchanged": report.unchanged,
-        "fetched": report.fetched,
-        "indexed": report.indexed,
-        "metadata_only": report.metadata_only,
-        "deleted": report.deleted,
-        "failed": len(report.failed),
-        "failed_transient": len(report.transient),
-        "retries": report.retries,
-        "get_requests": report.get_requests,
-        "head_requests": report.head_requests,
-        "bytes_fetched": report.bytes_fetched,
-        "seconds": MetadataValue.float(round(report.seconds, 3)),
-        "dagster/row_count": total,
-        "documents": MetadataValue.table(
-            records=[
-                TableRecord(
-                    {
-                        "key": doc.key,
-                        "size": doc.size,
-                        "content_type": doc.content_type or "",
-                        "status": doc.status,
-                        "tags": json.dumps(doc.tags, sort_keys=True),
-                    }
-                )
-                for doc in report.documents
-            ],
-            schema=_DOC_SCHEMA,
-        ),
-        "summary": MetadataValue.md(_summary(report, total)),
+        "Mode": MetadataValue.text(report.mode),
+        **{label: MetadataValue.int(_count(report, field))
+           for field, label in COUNT_LABELS.items()},
+        SKIPPED_LABEL: MetadataValue.int(sum(report.skipped.values())),
+        **{SKIP_PREFIX + _reason_words(reason): MetadataValue.int(count)
+           for reason, count in sorted(report.skipped.items())},
+        "Fetched size": MetadataValue.text(human_size(report.bytes_fetched)),
+        "Duration": MetadataValue.text(human_seconds(report.seconds)),
+        "Seconds": MetadataValue.float(round(report.seconds, 3)),
+        "Documents in partition": MetadataValue.int(partition_total),
+        # The asset's row count: the whole source's documents, not one partition's.
+        "dagster/row_count": MetadataValue.int(source_total),
+        "Summary": MetadataValue.md(_summary(report, partition_total, source_total)),
     }
+    if report.documents:
+        metadata["Documents written"] = _documents_table(report)
     if report.failed:
-        metadata["failed_objects"] = MetadataValue.json(
-            [{"key": k, "reason": r} for k, r in report.failed[:MAX_FAILED_LISTED]]
-        )
+        metadata["Failed objects"] = MetadataValue.json(
+            [{"key": k, "reason": r, "may_pass": k in report.transient}
+             for k, r in report.failed[:MAX_FAILED_LISTED]])
     return metadata
+
+
+def counts_of(metadata: dict[str, Any]) -> dict[str, Any]:
+    """The counts of a materialization's (or a failure's) metadata, by report field name:
+    listed, selected, ..., mode, seconds, and skipped_<reason> for each skip reason."""
+    value = {k: getattr(v, "value", v) for k, v in metadata.items()}
+    counts: dict[str, Any] = {field: value[label] for field, label in COUNT_LABELS.items()
+                              if label in value}
+    counts["mode"] = value.get("Mode")
+    counts["seconds"] = value.get("Seconds", 0.0)
+    counts["skipped"] = value.get(SKIPPED_LABEL, 0)
+    for label, count in value.items():
+        if label.startswith(SKIP_PREFIX):
+            counts["skipped_" + label[len(SKIP_PREFIX):].replace(" ", "_")] = count
+    return counts

@@ -75,6 +75,9 @@ def build_poll_sensor(source: Source) -> SensorDefinition:
             except (ClientError, BotoCoreError) as exc:
                 raise explain_for(exc, source) from None
             pending = pending_runs(context.instance, source, result.changes)
+            # A partition the index holds (say, synced by `s3-ingest sync` without this
+            # instance) is registered here too, so housekeeping never sees it as removed.
+            indexed = set(index.partitions(source.name))
         run_requests = []
         covered = 0
         for partition, found in sorted(result.changes.items()):
@@ -104,7 +107,8 @@ def build_poll_sensor(source: Source) -> SensorDefinition:
         return SensorResult(
             run_requests=run_requests,
             dynamic_partitions_requests=add_new_partitions(
-                context.instance, partitions_def, result.partitions_seen | set(result.changes)
+                context.instance, partitions_def,
+                result.partitions_seen | set(result.changes) | indexed,
             ),
             cursor=json.dumps({"after": result.after, "passes": passes,
                                "selected": result.selected}),

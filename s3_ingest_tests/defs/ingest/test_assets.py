@@ -13,6 +13,7 @@ from dagster import DagsterInstance, materialize
 from s3_ingest.core.index.sqlite import SqliteIndex
 from s3_ingest.core.sources import Source
 from s3_ingest.defs.ingest.assets import build_documents_asset
+from s3_ingest.defs.ingest.metadata import counts_of
 from s3_ingest.defs.ingest.partitions import prefix_partitions
 from s3_ingest.defs.resources.index import IndexResource
 from s3_ingest.defs.resources.s3 import S3SourceResource, s3_resource_for, s3_resource_key
@@ -47,8 +48,10 @@ def run_partition(
 
 
 def metadata_of(result: Any, source: Source) -> dict[str, Any]:
+    """The counts by report field name (see counts_of), and every entry by its UI label."""
     [materialization] = result.asset_materializations_for_node(f"{source.name}__documents")
-    return {k: getattr(v, "value", v) for k, v in materialization.metadata.items()}
+    metadata = materialization.metadata
+    return {k: getattr(v, "value", v) for k, v in metadata.items()} | counts_of(metadata)
 
 
 def failure_of(result: Any) -> str:
@@ -85,10 +88,12 @@ def test_partition_materializes_documents_with_metadata(local_s3, s3_client, buc
     assert (meta["listed"], meta["selected"], meta["fetched"]) == (3, 3, 3)
     assert (meta["indexed"], meta["metadata_only"], meta["failed"]) == (2, 1, 0)
     assert meta["dagster/row_count"] == 3
-    assert {row.data["key"] for row in meta["documents"].records} == {
-        "users/u-1/plan.md", "users/u-1/security.html", "users/u-1/logo.png"
-    }
-    assert "u-1/" in meta["summary"]
+    rows = {row.data["key"]: row.data for row in meta["Documents written"].records}
+    assert set(rows) == {"users/u-1/plan.md", "users/u-1/security.html", "users/u-1/logo.png"}
+    assert rows["users/u-1/plan.md"]["title"] == "Plan"
+    assert rows["users/u-1/logo.png"]["status"] == "metadata only"
+    assert "unsupported type" in rows["users/u-1/logo.png"]["reason"]
+    assert "u-1/" in meta["Summary"] and meta["Fetched size"].endswith(("B", "KB"))
 
     index = SqliteIndex(str(index_path))
     doc = index.get("docs", "users/u-1/plan.md")
@@ -275,3 +280,16 @@ def test_a_step_that_still_fails_on_throttling_is_retried_by_dagster(
     kinds = [e.event_type_value for e in result.all_events]
     assert "STEP_UP_FOR_RETRY" in kinds and "STEP_RESTARTED" in kinds
     assert SqliteIndex(str(index_path)).count("docs") == 1
+
+
+def test_a_run_that_changed_nothing_says_so_with_the_totals(local_s3, s3_client, bucket,
+                                                            index_path):
+    put_objects(s3_client, bucket, {"a/1.md": "one", "a/2.md": "two", "b/3.md": "three"})
+    source = make_source(local_s3.endpoint_url, bucket)
+    run_partition(source, "b/", index_path)
+    assert run_partition(source, "a/", index_path).success
+    again = metadata_of(run_partition(source, "a/", index_path), source)
+    assert "Documents written" not in again  # no empty table
+    assert "**Nothing changed**: 2 documents in this partition, 3 in the source" in again["Summary"]
+    assert again["dagster/row_count"] == 3 and again["Documents in partition"] == 2
+    assert again["Mode"] == "listing" and again["Duration"].endswith(" s")
