@@ -17,9 +17,10 @@ from dagster import (
 
 from s3_ingest.core.sources import Source, load_sources
 from s3_ingest.defs.ingest.assets import build_documents_asset
-from s3_ingest.defs.ingest.checks import build_drift_check
+from s3_ingest.defs.ingest.checks import build_drift_check, build_source_drift_check
 from s3_ingest.defs.ingest.housekeeping import build_housekeeping_job, housekeeping_schedule
-from s3_ingest.defs.ingest.schedules import build_reconcile_schedule, build_sync_job
+from s3_ingest.defs.ingest.jobs import build_drift_job, build_sync_job
+from s3_ingest.defs.ingest.schedules import build_reconcile_schedule
 from s3_ingest.defs.ingest.event_sensors import build_events_sensor
 from s3_ingest.defs.ingest.sensors import build_poll_sensor
 from s3_ingest.defs.resources.index import index_resource
@@ -52,12 +53,13 @@ def build_definitions(sources: Sequence[Source], executor: str | None = None) ->
     return Definitions(
         executor=executor_for(executor),
         assets=[build_documents_asset(source) for source in sources],
-        asset_checks=[build_drift_check(source) for source in sources],
-        jobs=[*sync_jobs.values(), housekeeping],
+        asset_checks=[build_drift_check(source) for source in sources]
+        + [build_source_drift_check(source) for source in sources],
+        jobs=[*sync_jobs.values(), *(build_drift_job(s) for s in sources), housekeeping],
         schedules=[build_reconcile_schedule(s, sync_jobs[s.name]) for s in sources]
         + [housekeeping_schedule(housekeeping)],
-        sensors=[build_poll_sensor(source) for source in sources]
-        + [build_events_sensor(source) for source in sources if source.events],
+        sensors=[build_poll_sensor(s, sync_jobs[s.name]) for s in sources]
+        + [build_events_sensor(s, sync_jobs[s.name]) for s in sources if s.events],
         resources={
             "index": index_resource(),
             **{s3_resource_key(source): s3_resource_for(source) for source in sources},

@@ -81,4 +81,4 @@ def test_a_full_definition_set_has_every_sensor_check_job_and_schedule(tmp_path)
         "alpha_reconcile_schedule", "beta_reconcile_schedule", "index_housekeeping_schedule"}
     assert {"alpha_sync", "beta_sync", "index_housekeeping"} <= {j.name for j in repo.get_all_jobs()}
     checks = {key.name for key in repo.asset_graph.asset_check_keys}
-    assert checks == {"in_step_with_bucket"}
+    assert checks == {"in_step_with_bucket", "source_in_step_with_bucket"}

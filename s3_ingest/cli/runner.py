@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from dagster import DagsterInstance, materialize
+from dagster import DagsterInstance, Definitions
 
 from s3_ingest.core.change_scan import scan_changes
 from s3_ingest.core.errors import explain_for
@@ -17,9 +17,11 @@ from s3_ingest.core.listing import list_partitions
 from s3_ingest.core.partition_keys import ROOT_PARTITION, encode_partition
 from s3_ingest.core.plan import PartitionPlan
 from s3_ingest.core.sources import Source
-from s3_ingest.defs.ingest.assets import build_documents_asset
+from s3_ingest.defs.ingest.assets import build_documents_asset, documents_op_name
+from s3_ingest.defs.ingest.checks import build_source_drift_check
+from s3_ingest.defs.ingest.jobs import build_drift_job, build_sync_job, sync_job_name
 from s3_ingest.defs.ingest.metadata import counts_of
-from s3_ingest.defs.ingest.partitions import SOURCE_TAG, prefix_partitions
+from s3_ingest.defs.ingest.partitions import prefix_partitions
 from s3_ingest.defs.resources.index import IndexResource
 from s3_ingest.defs.resources.s3 import s3_resource_for, s3_resource_key
 
@@ -95,6 +97,30 @@ def plan(source: Source, index: IndexResource, *, full: bool, prefix: str | None
     return SourcePlan([result.plan(p) for p in sorted(result.changes)], result.listed, skipped)
 
 
+def source_definitions(source: Source, index: IndexResource) -> Definitions:
+    """One source's assets, checks and jobs, bound to these resources (the CLI's own index)."""
+    return Definitions(
+        assets=[build_documents_asset(source)],
+        asset_checks=[build_source_drift_check(source)],
+        jobs=[build_sync_job(source), build_drift_job(source)],
+        resources={"index": index, s3_resource_key(source): s3_resource_for(source)},
+    )
+
+
+def check_drift(source: Source, index: IndexResource, instance: DagsterInstance) -> Any:
+    """Run the source's drift job (every partition against the bucket); returns the check's
+    evaluation (passed, metadata), or None when the run failed."""
+    job = source_definitions(source, index).resolve_job_def(f"{source.name}_drift")
+    result = job.execute_in_process(instance=instance, raise_on_error=False,
+                                    run_config=_quiet_logs(), tags={"s3_ingest/launched_by": "cli"})
+    evaluations = result.get_asset_check_evaluations()
+    return evaluations[0] if evaluations else None
+
+
+def _quiet_logs() -> dict[str, Any]:
+    return {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+
+
 def sync(
     sources: Sequence[Source],
     *,
@@ -111,7 +137,7 @@ def sync(
     runs: list[PartitionRun] = []
     asset_config = dict(asset_config or {})
     for source in sources:
-        asset = build_documents_asset(source)
+        op_name = documents_op_name(source)
         partitions_def = prefix_partitions(source)
         try:
             planned = plan(source, index, full=bool(asset_config.get("full")), prefix=prefix)
@@ -128,27 +154,27 @@ def sync(
         new = [p for p in partitions if p not in known]
         if new:
             instance.add_dynamic_partitions(partitions_def.name, new)
-        resources = {"index": index, s3_resource_key(source): s3_resource_for(source)}
+        job = source_definitions(source, index).resolve_job_def(sync_job_name(source))
         for partition_plan in planned.partitions:
             partition = partition_plan.partition
             run_config = dict(run_config_base or {})
             config = asset_config | partition_plan.as_config()
             if config:
-                run_config["ops"] = {asset.op.name: {"config": config}}
-            result = materialize(
-                [asset],
+                run_config["ops"] = {op_name: {"config": config}}
+            # A run of the source's sync job, as the sensors' are: listed under that job in
+            # the UI, re-executable there, and carrying the source's tag.
+            result = job.execute_in_process(
                 partition_key=partition,
                 instance=instance,
-                resources=resources,
                 run_config=run_config,
                 raise_on_error=False,
-                tags={"s3_ingest/launched_by": "cli", SOURCE_TAG: source.name},
+                tags={"s3_ingest/launched_by": "cli"},
             )
             run = PartitionRun(
                 source.name,
                 partition,
                 result.success,
-                metadata=_metadata_values(result, asset.op.name),
+                metadata=_metadata_values(result, op_name),
                 error=None if result.success else _failure_message(result),
             )
             runs.append(run)

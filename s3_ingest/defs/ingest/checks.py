@@ -13,15 +13,19 @@ from dagster import (
     AssetChecksDefinition,
     MetadataValue,
     PreviewWarning,
+    TableColumn,
+    TableRecord,
+    TableSchema,
     asset_check,
 )
 
 from s3_ingest.core.errors import explain_for
+from s3_ingest.core.listing import list_partitions
 from s3_ingest.core.reconcile import SAMPLE, partition_drift
 from s3_ingest.core.sources import Source
 from s3_ingest.defs.ingest.assets import documents_asset_key
 from s3_ingest.defs.ingest.partitions import prefix_partitions
-from s3_ingest.defs.ingest.sensors import client_of
+from s3_ingest.defs.resources.s3 import client_of
 from s3_ingest.defs.resources.s3 import s3_resource_key
 
 CHECK_NAME = "in_step_with_bucket"
@@ -66,3 +70,58 @@ def build_drift_check(source: Source) -> AssetChecksDefinition:
             )
 
     return in_step
+
+
+SOURCE_CHECK_NAME = "source_in_step_with_bucket"
+
+
+def build_source_drift_check(source: Source) -> AssetChecksDefinition:
+    """The same comparison for every partition of the source at once, on demand: an
+    unpartitioned check, so the UI can execute it alone (a partitioned check runs only with a
+    materialization), and the `<source>_drift` job runs it."""
+    s3_key = s3_resource_key(source)
+
+    @asset_check(
+        asset=documents_asset_key(source),
+        name=SOURCE_CHECK_NAME,
+        required_resource_keys={s3_key, "index"},
+        description="Every partition of the source: nothing missing, orphaned or stale.",
+        blocking=False,
+    )
+    def source_in_step(context: AssetCheckExecutionContext) -> AssetCheckResult:
+        client = client_of(getattr(context.resources, s3_key))
+        index = context.resources.index.open()
+        try:
+            listed = list_partitions(client, source.bucket, source.prefix)
+            partitions = sorted(set(listed) | set(index.partitions(source.name)))
+            drifts = {p: partition_drift(client, source, p, index) for p in partitions}
+        except (ClientError, BotoCoreError) as exc:
+            raise explain_for(exc, source) from None
+        rows = [
+            TableRecord({"partition": p, "listed": d.listed, "indexed": d.indexed,
+                         "missing": len(d.missing), "orphaned": len(d.orphaned),
+                         "stale": len(d.stale), "in_step": d.in_step})
+            for p, d in drifts.items()
+        ]
+        drifted = [p for p, d in drifts.items() if not d.in_step]
+        return AssetCheckResult(
+            passed=not drifted,
+            metadata={
+                "Partitions": MetadataValue.int(len(drifts)),
+                "Partitions drifted": MetadataValue.int(len(drifted)),
+                "Missing": MetadataValue.int(sum(len(d.missing) for d in drifts.values())),
+                "Orphaned": MetadataValue.int(sum(len(d.orphaned) for d in drifts.values())),
+                "Stale": MetadataValue.int(sum(len(d.stale) for d in drifts.values())),
+                "By partition": MetadataValue.table(rows, schema=_PARTITION_SCHEMA),
+            },
+        )
+
+    return source_in_step
+
+
+_PARTITION_SCHEMA = TableSchema(columns=[
+    TableColumn("partition", "string"), TableColumn("listed", "int"),
+    TableColumn("indexed", "int"), TableColumn("missing", "int"),
+    TableColumn("orphaned", "int"), TableColumn("stale", "int"),
+    TableColumn("in_step", "bool"),
+])

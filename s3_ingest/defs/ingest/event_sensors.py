@@ -26,13 +26,14 @@ from s3_ingest.core.partition_changes import DELETE, UPSERT, Change, PartitionCh
 from s3_ingest.core.events import CREATED, ObjectEvent, NotAnS3Event, already_indexed, parse_message
 from s3_ingest.core.partition_keys import partition_of
 from s3_ingest.core.sources import Source
-from s3_ingest.defs.ingest.assets import documents_asset_key, documents_op_name
+from s3_ingest.defs.ingest.assets import documents_op_name
 from s3_ingest.defs.ingest.config import plan_run_config
 from s3_ingest.defs.ingest.partitions import SOURCE_TAG, add_new_partitions, prefix_partitions
+from s3_ingest.defs.ingest.jobs import build_sync_job
 from s3_ingest.defs.ingest.pending import pending_runs
 from s3_ingest.defs.ingest.run_keys import CHANGE_TAG
 from s3_ingest.defs.ingest.tick_errors import tick_errors
-from s3_ingest.defs.ingest.sensors import client_of
+from s3_ingest.defs.resources.s3 import client_of
 from s3_ingest.defs.resources.sqs import sqs_resource_key
 
 EVENTS_SENSOR_INTERVAL_S = 15
@@ -63,7 +64,9 @@ def _delete(sqs: Any, queue_url: str, handles: list[str]) -> tuple[list[str], in
     return retry, failed
 
 
-def build_events_sensor(source: Source) -> SensorDefinition:
+def build_events_sensor(source: Source, job: Any = None) -> SensorDefinition:
+    """`job`: the source's sync job (built here when not given), which its runs are of."""
+    job = job if job is not None else build_sync_job(source)
     assert source.events is not None
     queue = source.events
     sqs_key = sqs_resource_key(source)
@@ -72,7 +75,7 @@ def build_events_sensor(source: Source) -> SensorDefinition:
 
     @sensor(
         name=events_sensor_name(source),
-        asset_selection=[documents_asset_key(source)],
+        job=job,
         minimum_interval_seconds=EVENTS_SENSOR_INTERVAL_S,
         default_status=(
             DefaultSensorStatus.RUNNING if source.sensor_running else DefaultSensorStatus.STOPPED

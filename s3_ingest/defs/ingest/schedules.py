@@ -1,31 +1,18 @@
-"""A job per source over its documents asset (and its drift check), and a daily schedule that
-runs every known partition of it: a full reconciliation that catches anything the sensors missed.
-"""
+"""A daily schedule per source that runs every known partition of its sync job: a full
+reconciliation that catches anything the sensors missed."""
 
 from dagster import (
-    AssetSelection,
     DefaultScheduleStatus,
     RunRequest,
     ScheduleDefinition,
     ScheduleEvaluationContext,
-    define_asset_job,
     schedule,
 )
 
 from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
 
 from s3_ingest.core.sources import Source
-from s3_ingest.defs.ingest.assets import documents_asset_key
 from s3_ingest.defs.ingest.partitions import SOURCE_TAG, prefix_partitions
-
-
-def build_sync_job(source: Source) -> UnresolvedAssetJobDefinition:
-    return define_asset_job(
-        name=f"{source.name}_sync",
-        selection=AssetSelection.assets(documents_asset_key(source)),
-        description=f"Sync a prefix partition of {source.name} and check it against the bucket.",
-        tags={SOURCE_TAG: source.name},
-    )
 
 
 def build_reconcile_schedule(

@@ -23,32 +23,30 @@ from botocore.exceptions import BotoCoreError, ClientError
 from s3_ingest.core.change_scan import scan_changes
 from s3_ingest.core.errors import explain_for
 from s3_ingest.core.sources import Source
-from s3_ingest.defs.ingest.assets import documents_asset_key, documents_op_name
+from s3_ingest.defs.ingest.assets import documents_op_name
 from s3_ingest.defs.ingest.config import plan_run_config
 from s3_ingest.defs.ingest.partitions import SOURCE_TAG, add_new_partitions, prefix_partitions
+from s3_ingest.defs.ingest.jobs import build_sync_job
 from s3_ingest.defs.ingest.pending import pending_runs
 from s3_ingest.defs.ingest.run_keys import CHANGE_TAG, run_key_for
 from s3_ingest.defs.ingest.tick_errors import tick_errors
-from s3_ingest.defs.resources.s3 import s3_resource_key
-
-
-def client_of(resource: Any) -> Any:
-    """A sensor may receive the resource itself or, like ops, the client it hands out."""
-    return resource.get_client() if hasattr(resource, "get_client") else resource
+from s3_ingest.defs.resources.s3 import client_of, s3_resource_key
 
 
 def poll_sensor_name(source: Source) -> str:
     return f"{source.name}_poll_sensor"
 
 
-def build_poll_sensor(source: Source) -> SensorDefinition:
+def build_poll_sensor(source: Source, job: Any = None) -> SensorDefinition:
+    """`job`: the source's sync job (built here when not given), which its runs are of."""
+    job = job if job is not None else build_sync_job(source)
     s3_key = s3_resource_key(source)
     partitions_def = prefix_partitions(source)
     op_name = documents_op_name(source)
 
     @sensor(
         name=poll_sensor_name(source),
-        asset_selection=[documents_asset_key(source)],
+        job=job,
         minimum_interval_seconds=source.sync_interval,
         default_status=(
             DefaultSensorStatus.RUNNING if source.sensor_running else DefaultSensorStatus.STOPPED

@@ -82,3 +82,8 @@ def s3_resource_for(source: Source) -> S3SourceResource:
         read_timeout=source.read_timeout,
         max_pool_connections=max(10, source.fetch_concurrency * 2),
     )
+
+
+def client_of(resource: Any) -> Any:
+    """A sensor or check may receive the resource itself or, like ops, the client it hands out."""
+    return resource.get_client() if hasattr(resource, "get_client") else resource

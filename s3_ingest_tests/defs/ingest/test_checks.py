@@ -4,26 +4,27 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from dagster import DagsterInstance, Definitions
+from dagster import AssetSelection, define_asset_job, DagsterInstance, Definitions
 
 from s3_ingest.core.index.sqlite import SqliteIndex
 from s3_ingest.defs.ingest.assets import build_documents_asset
 from s3_ingest.defs.ingest.checks import build_drift_check
-from s3_ingest.defs.ingest.schedules import build_sync_job
 from s3_ingest.defs.resources.index import IndexResource
 from s3_ingest.defs.resources.s3 import s3_resource_for
 from s3_ingest_tests.conftest import make_source, put_objects
 
 
 def evaluate(source, index_path, instance, *, with_asset: bool):
-    """Run the source's sync job for partition a/: the asset and its check, or the check alone."""
+    """Materialize partition a/ with its check, as the UI's asset page does (the sync job leaves
+    the check out), or run the check alone."""
     check = build_drift_check(source)
+    asset = build_documents_asset(source)
     defs = Definitions(
-        assets=[build_documents_asset(source)], asset_checks=[check],
-        jobs=[build_sync_job(source)],
+        assets=[asset], asset_checks=[check],
+        jobs=[define_asset_job("with_check", selection=AssetSelection.assets(asset.key))],
         resources={"index": IndexResource(url=index_path), "s3_docs": s3_resource_for(source)},
     )
-    job = defs.resolve_job_def("docs_sync")
+    job = defs.resolve_job_def("with_check")
     if not with_asset:
         job = job.get_subset(asset_selection=set(), asset_check_selection={check.check_key})
     result = job.execute_in_process(partition_key="a/", instance=instance, raise_on_error=False)
@@ -56,3 +57,28 @@ def test_check_passes_after_sync_and_fails_on_each_kind_of_drift(
     assert meta["examples"]["missing"] == ["a/new.md"]
 
     assert evaluate(source, index_path, instance, with_asset=True).passed
+
+
+def test_the_drift_job_checks_every_partition_of_the_source_on_demand(
+    local_s3, s3_client, bucket, tmp_path
+):
+    from s3_ingest.cli.runner import check_drift, sync
+    from s3_ingest.defs.resources.index import IndexResource as Index
+
+    put_objects(s3_client, bucket, {"a/1.md": "one", "b/2.md": "two", "top.md": "top"})
+    source = make_source(local_s3.endpoint_url, bucket)
+    index, instance = Index(url=str(tmp_path / "i.db")), DagsterInstance.ephemeral()
+    runs = sync([source], index=index, instance=instance)
+    # Every run is a run of the source's sync job, with the source's tag (the run queue's
+    # per-source limit applies to it).
+    recorded = instance.get_runs()
+    assert {r.job_name for r in recorded} == {"docs_sync"} and len(recorded) == len(runs) == 3
+    assert {r.tags["s3_ingest/source"] for r in recorded} == {"docs"}
+    evaluation = check_drift(source, index, instance)
+    assert evaluation.passed
+    rows = {r.data["partition"]: r.data for r in evaluation.metadata["By partition"].value.records}
+    assert set(rows) == {"(root)", "a/", "b/"} and all(r["in_step"] for r in rows.values())
+    s3_client.delete_object(Bucket=bucket, Key="b/2.md")
+    drifted = check_drift(source, index, instance)
+    assert not drifted.passed and drifted.metadata["Orphaned"].value == 1
+    assert [r.job_name for r in instance.get_runs()][:2] == ["docs_drift", "docs_drift"]

@@ -10,7 +10,8 @@ from s3_ingest.defs.ingest.assets import build_documents_asset
 from s3_ingest.defs.resources.index import IndexResource
 from s3_ingest.defs.resources.s3 import s3_resource_for
 
-from s3_ingest.defs.ingest.schedules import build_reconcile_schedule, build_sync_job
+from s3_ingest.defs.ingest.jobs import build_sync_job
+from s3_ingest.defs.ingest.schedules import build_reconcile_schedule
 from s3_ingest_tests.conftest import make_source
 
 
