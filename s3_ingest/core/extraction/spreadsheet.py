@@ -7,6 +7,10 @@ import io
 from collections.abc import Iterable, Iterator
 
 from openpyxl import load_workbook
+from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+from openpyxl.worksheet._reader import DATA_TAG, DIMENSION_TAG
+from openpyxl.worksheet.dimensions import SheetDimension
+from openpyxl.xml.functions import iterparse
 
 from .result import Extraction, failed, indexed, metadata_only, with_properties
 from .sections import join_sections, office_properties
@@ -16,6 +20,27 @@ from .zip_limits import decompression_refusal
 # Cells visited, empty ones included: a sheet can declare a range of billions of empty cells
 # (read-only openpyxl pads every row to the declared width), so the walk is bounded by this.
 MAX_CELLS = 200_000
+
+
+def _size_from_the_head(sheet: ReadOnlyWorksheet) -> None:
+    """ReadOnlyWorksheet._get_size without the full pass: openpyxl looks for <dimension> on
+    "end" events, so a sheet that has none is parsed to its last cell when it is opened, before
+    the bounded walk below could stop. <dimension> precedes <sheetData>, so stop at its start."""
+    source = sheet._get_source()
+    try:
+        for _event, element in iterparse(source, events=("start",)):
+            if element.tag == DIMENSION_TAG:
+                bounds = SheetDimension.from_tree(element).boundaries
+                if bounds is not None:
+                    sheet._min_column, sheet._min_row, sheet._max_column, sheet._max_row = bounds
+                break
+            if element.tag == DATA_TAG:
+                break
+    finally:
+        source.close()
+
+
+ReadOnlyWorksheet._get_size = _size_from_the_head  # type: ignore[method-assign]
 
 
 def extract_xlsx(data: bytes, key: str, content_type: str | None, max_chars: int) -> Extraction:
