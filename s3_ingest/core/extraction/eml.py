@@ -52,6 +52,9 @@ def extract_eml(
             sections.append(f"Attachment: {name}\n{result.text}")
         else:
             notes.append(f"{name}: {result.reason}")
+        inner = result.properties.get("attachments_skipped")
+        if inner:  # what an attached mail left out is left out of this one too
+            notes.append(f"{name} > {inner}")
     subject = _header(message, "subject")
     result = indexed(join_sections(sections), clean_title(subject), max_chars)
     properties: dict[str, object] = {name: _header(message, name) for name in _HEADERS}
