@@ -30,7 +30,7 @@ from s3_ingest.core import fetch as fetch_outcomes
 from s3_ingest.core.changes import is_changed
 from s3_ingest.core.documents import Document, ListedObject
 from s3_ingest.core.errors import SourceError, explain_for
-from s3_ingest.core.extraction import ExtractionSandbox, kind_of
+from s3_ingest.core.extraction import ExtractionSandbox, worth_fetching
 from s3_ingest.core.fetch import Fetched, fetch_object
 from s3_ingest.core.index.base import DocumentIndex
 from s3_ingest.core.listing import iter_partition_pages
@@ -180,7 +180,8 @@ class _PartitionIngest:
         if obj.storage_class in ARCHIVED_STORAGE_CLASSES:
             fetched = Fetched(obj=obj, outcome=fetch_outcomes.ARCHIVED)
         else:
-            want_body = kind_of(obj.key) is not None or not _has_extension(obj.key)
+            # Known kinds, keys without an extension and generic ones (.bin): the bytes decide.
+            want_body = worth_fetching(obj.key)
             fetched = fetch_object(
                 self.client,
                 self.source.bucket,
@@ -197,8 +198,11 @@ class _PartitionIngest:
                 return fetched, doc
             result = shared_sandbox(
                 self.source.extraction_timeout_seconds, self.source.max_file_size
-            ).extract(fetched.body, obj.key, fetched.content_type)
+            ).extract(fetched.body, obj.key, fetched.content_type, ocr=self.source.ocr)
             doc.status, doc.text, doc.reason = result.status, result.text, result.reason
+            # What the document says about itself (author, dates, page count, kind) joins the
+            # object's S3 user metadata, prefixed so neither overwrites the other.
+            doc.metadata = {**doc.metadata, **{f"doc.{k}": v for k, v in result.properties.items()}}
             doc.title = result.title or obj.rel_path.rsplit("/", 1)[-1]
             fetched.body = None  # the text is all we keep; let the bytes go now
             return fetched, doc
