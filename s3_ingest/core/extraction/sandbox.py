@@ -57,7 +57,8 @@ class ExtractionSandbox:
     workers: how many extractions can run at once (callers beyond that wait for a free worker).
     timeout_s: wall-clock limit of one extraction; the worker is killed and replaced past it.
     memory_limit_mb: address-space limit (RLIMIT_AS) of each worker process as a whole,
-        interpreter and parser libraries included (they take about 70 MB).
+        interpreter and parser libraries included (about 210 MB of address space with every
+        format's parser loaded).
     _target: "module:function" run in the worker instead of `extract`; for tests.
 
     Workers are started lazily on first use. Thread-safe. `close()` (or leaving the `with`
