@@ -46,6 +46,10 @@ SANDBOXED_KINDS = frozenset(KINDS) - IN_PROCESS_KINDS
 _DEFAULT_TARGET = "s3_ingest.core.extraction.dispatch:extract"
 # A worker has this long to import its parsers and report ready (not counted in timeout_s).
 _STARTUP_TIMEOUT_S = 120.0
+# openpyxl imports numpy, whose OpenBLAS starts a thread pool: each thread's stack eats into
+# RLIMIT_AS, and a worker with threads still holds its pipe open for a moment after its main
+# thread is reported dead. One thread it is.
+_SINGLE_THREADED = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 # Grace given to a worker between SIGTERM and SIGKILL, and after SIGKILL.
 _KILL_GRACE_S = 2.0
 
@@ -57,7 +61,7 @@ class ExtractionSandbox:
     workers: how many extractions can run at once (callers beyond that wait for a free worker).
     timeout_s: wall-clock limit of one extraction; the worker is killed and replaced past it.
     memory_limit_mb: address-space limit (RLIMIT_AS) of each worker process as a whole,
-        interpreter and parser libraries included (about 210 MB of address space with every
+        interpreter and parser libraries included (about 180 MB of address space with every
         format's parser loaded).
     _target: "module:function" run in the worker instead of `extract`; for tests.
 
@@ -283,6 +287,7 @@ class _Pool:
                         str(self._memory_limit_bytes),
                     ],
                     stdin=subprocess.DEVNULL,
+                    env={**os.environ, **_SINGLE_THREADED},
                     pass_fds=(child_end.fileno(),),
                 )
             except BaseException:
