@@ -87,7 +87,10 @@ def _unsupported(key: str, content_type: str | None, mime: str, named: str | Non
 
 def _binary_signature(data: bytes) -> tuple[str | None, str | None]:
     """(kind we extract, None), (None, mime of a binary type we do not), or (None, None)."""
-    if b"%PDF-" in data[:1024]:  # the spec allows junk before the header
+    head = data[:4096]
+    textual = _reads_as_text(head)
+    # Readers accept junk before the header; a text file that merely mentions "%PDF-" is text.
+    if data.startswith(b"%PDF-") or (b"%PDF-" in data[:1024] and not textual):
         return "pdf", None
     if data.startswith(b"{\\rtf"):
         return "rtf", None
@@ -95,7 +98,7 @@ def _binary_signature(data: bytes) -> tuple[str | None, str | None]:
         return None, _OLE2_MIME
     if data.startswith((b"PK\x03\x04", b"PK\x05\x06")):
         return _zip_kind(data), _ZIP_MIME
-    if _reads_as_text(data[:4096]):
+    if textual:
         return None, None  # magic numbers are short: text can start with one by chance
     match = _best_match(data)
     if match is None or match in _TEXTUAL_KINDS or match.startswith("text/"):

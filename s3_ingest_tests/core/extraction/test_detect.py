@@ -38,6 +38,15 @@ def test_txt_that_is_really_a_zip_is_not_garbage_text():
     assert result.reason == "binary content behind a text extension (content is application/zip)"
 
 
+def test_text_that_mentions_the_pdf_header_stays_text():
+    result = extract(b"# Formats\n\nA pdf starts with %PDF-1.7 and ends with %%EOF.\n", "notes.md")
+    assert result.status == "indexed" and result.title == "Formats"
+
+
+def test_pdf_after_junk_bytes_is_still_a_pdf():
+    assert detect_kind(b"\x00\xff junk " + make_pdf([["late header"]]), "upload", None).kind == "pdf"
+
+
 def test_text_starting_like_a_magic_number_stays_text():
     # "GIF8" opens GIF images; a text file may start with it too.
     assert extract(b"GIF89a is the name of a format\n", "notes.txt").status == "indexed"
