@@ -28,7 +28,7 @@ from s3_ingest.core.changes import is_changed
 from s3_ingest.core.content_encoding import EncodingRefused, decoded
 from s3_ingest.core.documents import Document, ListedObject
 from s3_ingest.core.errors import SourceError, explain_for
-from s3_ingest.core.extraction import kind_of
+from s3_ingest.core.extraction import worth_fetching
 from s3_ingest.core.fetch import Fetched, fetch_object
 from s3_ingest.core.index.base import DocumentIndex
 from s3_ingest.core.ingest_report import IngestOptions, IngestReport
@@ -108,9 +108,10 @@ class _PartitionIngest:
             return fetched, self._document(
                 fetched, "metadata_only",
                 f"archived ({obj.storage_class}): restore the object to index its text")
-        want_body = kind_of(obj.key) is not None or not _has_extension(obj.key)
+        # Known kinds, keys without an extension and generic ones (.bin): the bytes decide.
         fetched = fetch_object(self.client, self.source.bucket, obj,
-                               max_bytes=self.source.max_file_size, want_body=want_body)
+                               max_bytes=self.source.max_file_size,
+                               want_body=worth_fetching(obj.key))
         if fetched.outcome == outcomes.ARCHIVED:
             return fetched, self._document(fetched, "metadata_only", fetched.reason)
         if fetched.outcome != outcomes.OK:
@@ -127,9 +128,12 @@ class _PartitionIngest:
         fetched.body = None  # the text is all we keep; let the bytes go now
         result = shared_sandbox(
             self.source.extraction_timeout_seconds, self.source.max_file_size
-        ).extract(body, obj.key, fetched.content_type)
+        ).extract(body, obj.key, fetched.content_type, ocr=self.source.ocr)
         doc = self._document(fetched, result.status, result.reason)
         doc.text, doc.title = result.text, result.title or doc.title
+        # What the document says about itself (author, dates, page count, kind) joins the
+        # object's S3 user metadata, prefixed so neither overwrites the other.
+        doc.metadata = {**doc.metadata, **{f"doc.{k}": v for k, v in result.properties.items()}}
         return fetched, doc
 
     # -- the calling thread: pages, bookkeeping and every index write --------------------------

@@ -133,6 +133,9 @@ class Source(_Strict):
     fetch_concurrency: int = Field(default=32, ge=1, le=256)
     max_attempts: int = Field(default=8, ge=1, le=50)
     extraction_timeout_seconds: float = Field(default=30.0, gt=0)
+    # OCR pdf pages that have no text layer (scans); needs the tesseract binary, and time:
+    # a few seconds a page, within extraction_timeout_seconds for the whole document.
+    ocr: bool = False
     connect_timeout: float = Field(default=10.0, gt=0)
     read_timeout: float = Field(default=60.0, gt=0)
     sync_interval: int = Field(default=300, ge=5)

@@ -1,4 +1,5 @@
-"""Regenerate the binary files of the demo corpus (PDF, DOCX, PNG and the deliberately broken ones).
+"""Regenerate the binary files of the demo corpus (PDF, DOCX, PPTX, XLSX, EML, a scanned page, PNG
+and the deliberately broken ones).
 
 The text files next to them are written by hand; this script only exists so the binaries can be
 rebuilt and reviewed. Output is byte-for-byte reproducible (fixed timestamps, seeded bytes), so
@@ -18,6 +19,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import docx
+
+from s3_ingest.sample.corpus_office import (
+    board_mail_eml,
+    depot_costs_xlsx,
+    fleet_review_pptx,
+    scanned_invoice_pdf,
+)
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 
@@ -196,6 +204,10 @@ def main() -> None:
         "reports/q3-2024-financial-summary.pdf": pdf_bytes(QUARTERLY_PAGES, "Q3 2024 Financial Summary"),
         "reports/incident-2024-08-14-postmortem.pdf": pdf_bytes(POSTMORTEM_PAGES, "Tracking outage postmortem"),
         "media/kestrel-badge.png": png_bytes(),
+        "reports/fleet-review-2024.pptx": fleet_review_pptx(),
+        "reports/depot-costs-2024-q3.xlsx": depot_costs_xlsx(),
+        "mail/2024-10-15-board-pack.eml": board_mail_eml(pdf_bytes(POSTMORTEM_PAGES, "Tracking outage postmortem")),
+        "scans/harbour-invoice-2024-117.pdf": scanned_invoice_pdf(),
         # Cut inside the first page object: no xref, no trailer, no pages to read.
         "broken/truncated-report.pdf": pdf_bytes(QUARTERLY_PAGES, "Q3 2024 Financial Summary")[:120],
         # Seeded random bytes (with NULs) behind a .txt name.

@@ -199,7 +199,7 @@ def test_demo_ui_shows_every_partition_materialized_in_the_dagster_ui(tmp_path):
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             output, _ = process.communicate()
-    assert partitions == ["(root)", "archive/", "broken/", "handbook/", "media/", "reports/",
-                          "users/"], output[-3000:]
+    assert partitions == ["(root)", "archive/", "broken/", "handbook/", "mail/", "media/", "reports/",
+                          "scans/", "users/"], output[-3000:]
     assert {"Listed", "Fetched", "Indexed", "Skipped", "Summary", "Duration"} <= labels
     assert "local S3 endpoint stopped" in output

@@ -9,7 +9,8 @@ from docx.document import Document
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 
-from .result import Extraction, failed, indexed, metadata_only
+from .result import Extraction, failed, indexed, metadata_only, with_properties
+from .sections import office_properties
 from .titles import clean_title
 from .zip_limits import decompression_refusal
 
@@ -22,9 +23,10 @@ def extract_docx(data: bytes, key: str, content_type: str | None, max_chars: int
         document = docx.Document(io.BytesIO(data))
         blocks = _blocks(document, max_chars)
         title = _title(document, blocks)
+        properties = office_properties(document.core_properties)
     except Exception as exc:  # python-docx, lxml and zipfile all raise their own types
         return failed("docx", exc)
-    return indexed("\n".join(text for text, _ in blocks), title, max_chars)
+    return with_properties(indexed("\n".join(text for text, _ in blocks), title, max_chars), properties)
 
 
 def _blocks(document: Document, max_chars: int) -> list[tuple[str, Paragraph | None]]:

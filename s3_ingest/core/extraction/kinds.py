@@ -5,12 +5,21 @@ from __future__ import annotations
 import codecs
 import re
 
-KINDS = ("txt", "md", "html", "json", "csv", "pdf", "docx")
+from .text_families import (
+    CODE_LANGUAGE_BY_EXTENSION,
+    FAMILY_BY_CONTENT_TYPE,
+    FAMILY_BY_EXTENSION,
+    TEXT_FAMILIES,
+)
+
+KINDS = (
+    "txt", "md", "html", "json", "csv", "pdf", "docx", "pptx", "xlsx", "xls", "epub", "eml",
+    "odt", "ods", "odp", "rtf", "xml", *TEXT_FAMILIES,
+)  # fmt: skip
 
 _BY_EXTENSION = {
     ".txt": "txt",
     ".text": "txt",
-    ".log": "txt",
     ".md": "md",
     ".markdown": "md",
     ".html": "html",
@@ -22,6 +31,19 @@ _BY_EXTENSION = {
     ".tsv": "csv",
     ".pdf": "pdf",
     ".docx": "docx",
+    ".pptx": "pptx",
+    ".xlsx": "xlsx",
+    ".xlsm": "xlsx",
+    ".xls": "xls",
+    ".epub": "epub",
+    ".eml": "eml",
+    ".odt": "odt",
+    ".ods": "ods",
+    ".odp": "odp",
+    ".rtf": "rtf",
+    ".xml": "xml",
+    **FAMILY_BY_EXTENSION,
+    **{extension: "code" for extension in CODE_LANGUAGE_BY_EXTENSION},
 }
 
 _BY_CONTENT_TYPE = {
@@ -41,7 +63,23 @@ _BY_CONTENT_TYPE = {
     "application/pdf": "pdf",
     "application/x-pdf": "pdf",
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation": "pptx",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
+    "application/vnd.ms-excel": "xls",
+    "application/epub+zip": "epub",
+    "message/rfc822": "eml",
+    "application/vnd.oasis.opendocument.text": "odt",
+    "application/vnd.oasis.opendocument.spreadsheet": "ods",
+    "application/vnd.oasis.opendocument.presentation": "odp",
+    "application/rtf": "rtf",
+    "text/rtf": "rtf",
+    "application/xml": "xml",
+    "text/xml": "xml",
+    **FAMILY_BY_CONTENT_TYPE,
 }
+
+# Documents that are ZIP containers underneath: each is checked for decompression bombs.
+ZIP_KINDS = frozenset({"docx", "pptx", "xlsx", "epub", "odt", "ods", "odp"})
 
 _JSON_LINES_EXTENSIONS = {".jsonl", ".ndjson"}
 _JSON_LINES_TYPES = {"application/x-ndjson", "application/jsonl", "application/json-seq"}
@@ -88,9 +126,10 @@ def known_codec(name: str) -> str | None:
 
 
 def kind_of(key: str, content_type: str | None = None) -> str | None:
-    """'txt'|'md'|'html'|'json'|'csv'|'pdf'|'docx', or None when unsupported.
+    """One of KINDS by name alone, or None when unsupported.
 
-    A known extension wins; otherwise the content type decides.
+    A known extension wins; otherwise the content type decides. `detect.detect_kind` also looks
+    at the bytes.
     """
     kind = _BY_EXTENSION.get(extension_of(key) or "")
     if kind is None:
@@ -104,6 +143,10 @@ def is_json_lines(key: str, content_type: str | None) -> bool:
     if extension in _BY_EXTENSION:
         return extension in _JSON_LINES_EXTENSIONS
     return media_type_of(content_type) in _JSON_LINES_TYPES
+
+
+def code_language_of(key: str) -> str | None:
+    return CODE_LANGUAGE_BY_EXTENSION.get(extension_of(key) or "")
 
 
 def describe_type(key: str, content_type: str | None) -> str:

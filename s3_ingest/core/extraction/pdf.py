@@ -1,16 +1,20 @@
-"""PDF: the text of every page via pypdf, with the title from the document info."""
+"""PDF: the text of every page via pypdf, scanned pages OCR'd on request, properties from the info."""
 
 from __future__ import annotations
 
 import io
 
 from pypdf import PdfReader
+from pypdf._page import PageObject
 
-from .result import Extraction, failed, indexed, metadata_only
+from .ocr import MAX_OCR_PAGES, OcrError, ocr_pages, tesseract_path
+from .result import Extraction, describe, failed, indexed, metadata_only, with_properties
 from .titles import clean_title, first_line_title
 
 
-def extract_pdf(data: bytes, key: str, content_type: str | None, max_chars: int) -> Extraction:
+def extract_pdf(
+    data: bytes, key: str, content_type: str | None, max_chars: int, *, ocr: bool = False
+) -> Extraction:
     # pypdf raises a zoo of exception types on malformed input (PdfReadError, KeyError,
     # ValueError, struct.error, ...), so every call into it is guarded broadly.
     try:
@@ -22,29 +26,68 @@ def extract_pdf(data: bytes, key: str, content_type: str | None, max_chars: int)
     except Exception as exc:
         return failed("pdf", exc)
 
-    parts: list[str] = []
+    texts: dict[int, str] = {}
+    scanned: list[int] = []  # pages with an image and no text layer
     size = 0
     first_error: Exception | None = None
     for number in range(page_count):
         # One broken page should not cost the text of the others.
         try:
             page_text = pages[number].extract_text() or ""
+            if not page_text.strip() and _has_image(pages[number]):
+                scanned.append(number)
         except Exception as exc:
             first_error = first_error or exc
             continue
-        parts.append(page_text)
+        texts[number] = page_text
         size += len(page_text) + 1
         if size >= max_chars:
             break
-    text = "\n".join(part for part in parts if part.strip())
-    if not text.strip() and first_error is not None:
-        return failed("pdf", first_error)
-    return indexed(text, _info_title(reader) or first_line_title(text), max_chars)
+
+    properties: dict[str, object] = {**_info(reader), "page_count": page_count}
+    ocr_note = None
+    if scanned:
+        if not ocr:
+            ocr_note = "ocr is off"
+        elif tesseract_path() is None:
+            ocr_note = "tesseract not installed"
+        else:
+            try:
+                texts.update(ocr_pages(data, scanned))
+                properties["ocr_pages"] = min(len(scanned), MAX_OCR_PAGES)
+                if len(scanned) > MAX_OCR_PAGES:
+                    properties["truncated"] = f"ocr stopped after {MAX_OCR_PAGES} pages (limit)"
+            except Exception as exc:  # OcrError, and pdfium and Pillow raise their own types
+                ocr_note = f"ocr failed: {describe(exc)}"
+        if ocr_note:
+            properties["pages_without_text"] = len(scanned)
+    text = "\n".join(texts[number] for number in sorted(texts) if texts[number].strip())
+    if not text.strip():
+        if ocr_note:
+            return with_properties(metadata_only(f"scanned pdf: no text layer ({ocr_note})"), properties)
+        if first_error is not None:
+            return failed("pdf", first_error)
+    title = clean_title(properties.pop("title", None)) or first_line_title(text)
+    return with_properties(indexed(text, title, max_chars), properties)
 
 
-def _info_title(reader: PdfReader) -> str | None:
+def _has_image(page: PageObject) -> bool:
+    try:
+        return len(page.images) > 0  # lists the image XObjects without decoding them
+    except Exception:
+        return False
+
+
+def _info(reader: PdfReader) -> dict[str, object]:
     try:
         info = reader.metadata
-        return clean_title(str(info.title)) if info is not None and info.title else None
-    except Exception:  # a damaged info dictionary only costs the title
-        return None
+        if info is None:
+            return {}
+        return {
+            "title": info.title,
+            "author": info.author,
+            "created": info.creation_date,
+            "modified": info.modification_date,
+        }
+    except Exception:  # a damaged info dictionary only costs the properties
+        return {}

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from .kinds import charset_of
-from .result import Extraction, indexed
+from .kinds import charset_of, code_language_of, kind_of
+from .result import Extraction, indexed, with_properties
 from .text import decode_text
 from .titles import clean_title, first_line_title
 
@@ -23,6 +23,14 @@ def extract_txt(data: bytes, key: str, content_type: str | None, max_chars: int)
 def extract_md(data: bytes, key: str, content_type: str | None, max_chars: int) -> Extraction:
     text = decode_text(data, [charset_of(content_type)])
     return indexed(text, markdown_title(text), max_chars)
+
+
+def extract_family(data: bytes, key: str, content_type: str | None, max_chars: int) -> Extraction:
+    """Config, markup, logs and code: plain text, with the kind recorded so searches can tell."""
+    text = decode_text(data, [charset_of(content_type)])
+    kind = kind_of(key, content_type)
+    result = indexed(text, first_line_title(text), max_chars)
+    return with_properties(result, {"kind": kind, "code_language": code_language_of(key)})
 
 
 def markdown_title(text: str) -> str | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 INDEXED = "indexed"
 METADATA_ONLY = "metadata_only"
@@ -15,12 +15,18 @@ _MAX_ERROR_CHARS = 200
 
 @dataclass(frozen=True)
 class Extraction:
-    """Text and title pulled from one object; `reason` says why there is no text."""
+    """Text and title pulled from one object; `reason` says why there is no text.
+
+    `properties` are what the format says about itself (author, created, page_count, kind, ...),
+    short strings bound for the document's metadata; `truncated` there says which limit cut the
+    text of an indexed document short.
+    """
 
     status: str
     text: str | None
     title: str | None
     reason: str | None
+    properties: dict[str, str] = field(default_factory=dict)
 
 
 def metadata_only(reason: str) -> Extraction:
@@ -41,6 +47,22 @@ def indexed(text: str, title: str | None, max_text_chars: int) -> Extraction:
     # Truncation is silent by contract (reason stays None): the head of a huge object is
     # still what a search should find it by.
     return Extraction(INDEXED, text[:max_text_chars], title and storable(title), None)
+
+
+_MAX_PROPERTY_CHARS = 200
+
+
+def with_properties(result: Extraction, properties: dict[str, object]) -> Extraction:
+    """`result` with `properties` added: empty values dropped, each a short single line."""
+    merged = dict(result.properties)
+    for name, value in properties.items():
+        if value is None or value == "":
+            continue
+        text = value.isoformat() if hasattr(value, "isoformat") else str(value)
+        text = one_line(storable(text), _MAX_PROPERTY_CHARS)
+        if text:
+            merged[name] = text
+    return replace(result, properties=merged)
 
 
 def storable(text: str) -> str:

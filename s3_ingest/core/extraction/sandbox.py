@@ -1,7 +1,8 @@
-"""`ExtractionSandbox`: run the PDF and DOCX parsers in worker processes with time and memory limits.
+"""`ExtractionSandbox`: run the binary-format parsers in worker processes with time and memory limits.
 
 A hostile PDF can keep pypdf busy for minutes or make it allocate gigabytes, and a Python
-thread cannot be interrupted. So PDF and DOCX bytes are handed to long-lived worker processes:
+thread cannot be interrupted. So PDF, office, ebook, mail, RTF and XML bytes are handed to
+long-lived worker processes:
 fresh interpreters, as with multiprocessing's "spawn" (the caller is multi-threaded, so never a
 plain fork), talking over a multiprocessing Connection. Each worker caps its own address space
 with RLIMIT_AS, which turns a memory bomb into a MemoryError inside the worker; a worker that
@@ -16,42 +17,42 @@ Like `extract`, `ExtractionSandbox.extract` never raises for bad content.
 
 from __future__ import annotations
 
-import contextlib
-import importlib
 import json
-import logging
 import os
 import queue
-import re
 import signal
 import socket
 import subprocess
 import sys
 import threading
 import weakref
-from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
 
+from .detect import detect_kind
 from .dispatch import extract
-from .kinds import kind_of
-from .result import Extraction, describe, metadata_only
+from .kinds import KINDS
+from .result import Extraction, metadata_only
+from .sandbox_worker import READY, RESULT
+from .text_families import TEXT_FAMILIES
 
 __all__ = ["SANDBOXED_KINDS", "ExtractionSandbox"]
 
-# Kinds whose parsers chew on untrusted binary structure; everything else stays in-process.
-SANDBOXED_KINDS = frozenset({"pdf", "docx"})
+# Kinds whose parsers chew on untrusted binary structure, XML or nested parts (and OCR);
+# the plain-text kinds are cheap, bounded by the object size, and stay in-process.
+IN_PROCESS_KINDS = frozenset({"txt", "md", "html", "json", "csv", *TEXT_FAMILIES})
+SANDBOXED_KINDS = frozenset(KINDS) - IN_PROCESS_KINDS
 
 _DEFAULT_TARGET = "s3_ingest.core.extraction.dispatch:extract"
 # A worker has this long to import its parsers and report ready (not counted in timeout_s).
 _STARTUP_TIMEOUT_S = 120.0
+# openpyxl imports numpy, whose OpenBLAS starts a thread pool: each thread's stack eats into
+# RLIMIT_AS, and a worker with threads still holds its pipe open for a moment after its main
+# thread is reported dead. One thread it is.
+_SINGLE_THREADED = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 # Grace given to a worker between SIGTERM and SIGKILL, and after SIGKILL.
 _KILL_GRACE_S = 2.0
-# How `failed()` phrases a MemoryError that an extractor caught itself.
-_CAUGHT_MEMORY_ERROR = re.compile(r"^(\w+) extraction failed: MemoryError\b")
 
-# Messages between parent and worker (tuples, so nothing but builtins gets pickled).
-_READY, _STARTUP_ERROR, _RESULT = "ready", "startup-error", "result"
 
 
 class ExtractionSandbox:
@@ -60,7 +61,8 @@ class ExtractionSandbox:
     workers: how many extractions can run at once (callers beyond that wait for a free worker).
     timeout_s: wall-clock limit of one extraction; the worker is killed and replaced past it.
     memory_limit_mb: address-space limit (RLIMIT_AS) of each worker process as a whole,
-        interpreter and parser libraries included (they take about 70 MB).
+        interpreter and parser libraries included (about 180 MB of address space with every
+        format's parser loaded).
     _target: "module:function" run in the worker instead of `extract`; for tests.
 
     Workers are started lazily on first use. Thread-safe. `close()` (or leaving the `with`
@@ -93,14 +95,18 @@ class ExtractionSandbox:
         self._pool = _Pool(workers, _target, memory_limit_mb * 1024 * 1024)
         self._finalizer = weakref.finalize(self, self._pool.close)
 
-    def extract(self, data: bytes, key: str, content_type: str | None = None) -> Extraction:
+    def extract(
+        self, data: bytes, key: str, content_type: str | None = None, *, ocr: bool = False
+    ) -> Extraction:
         """Same contract as `extract`: text and title, never raises for bad content."""
         if self._pool.closed:
             raise RuntimeError("ExtractionSandbox is closed")
-        kind = kind_of(key, content_type)
+        kind = detect_kind(data, key, content_type).kind
         if kind not in SANDBOXED_KINDS:
             return extract(data, key, content_type)
-        return self._pool.run(kind, data, key, content_type, self.timeout_s)
+        # Only options that differ from the defaults travel, so test targets need not take them.
+        options = {"ocr": True} if ocr else {}
+        return self._pool.run(kind, data, key, content_type, options, self.timeout_s)
 
     def worker_pids(self) -> list[int]:
         """Pids of the worker processes currently running (for diagnostics and tests)."""
@@ -153,15 +159,19 @@ class _Pool:
 
     # -- one extraction -------------------------------------------------------------------
 
-    def run(self, kind: str, data: bytes, key: str, content_type: str | None, timeout_s: float) -> Extraction:
+    def run(
+        self, kind: str, data: bytes, key: str, content_type: str | None, options: dict[str, Any],
+        timeout_s: float,
+    ) -> Extraction:
         slot = self._borrow()
         try:
-            return self._run_on(slot, kind, data, key, content_type, timeout_s)
+            return self._run_on(slot, kind, data, key, content_type, options, timeout_s)
         finally:
             self._give_back(slot)
 
     def _run_on(
-        self, slot: _Worker, kind: str, data: bytes, key: str, content_type: str | None, timeout_s: float
+        self, slot: _Worker, kind: str, data: bytes, key: str, content_type: str | None,
+        options: dict[str, Any], timeout_s: float,
     ) -> Extraction:
         message: Any = None
         for attempt in range(2):
@@ -169,7 +179,7 @@ class _Pool:
             conn = slot.conn
             assert conn is not None
             try:
-                conn.send((key, content_type))
+                conn.send((key, content_type, options))
                 conn.send_bytes(data)
                 break
             except OSError:
@@ -197,15 +207,15 @@ class _Pool:
             except Exception:  # an unpicklable reply: treat the worker as broken
                 message = None
         try:
-            tag, (status, text, title, reason), recycle = message
+            tag, (status, text, title, reason, properties), recycle = message
         except (TypeError, ValueError):
             tag = None
-        if tag != _RESULT:
+        if tag != RESULT:
             self._replace(slot)
             return metadata_only(f"{kind} extraction failed: bad reply from the parser process")
         if recycle:  # the worker ran out of memory and exits; start its successor now
             self._replace(slot)
-        return Extraction(status, text, title, reason)
+        return Extraction(status, text, title, reason, dict(properties or {}))
 
     def _crashed(self, slot: _Worker, kind: str) -> Extraction:
         if self.closed:
@@ -254,7 +264,7 @@ class _Pool:
                 if attempt == 0:
                     continue  # killed from outside while starting: one more try
                 raise RuntimeError(f"extraction worker exited while starting ({how})") from None
-            if tag == _READY:
+            if tag == READY:
                 slot.ready = True
                 return
             self._stop(slot)
@@ -277,6 +287,7 @@ class _Pool:
                         str(self._memory_limit_bytes),
                     ],
                     stdin=subprocess.DEVNULL,
+                    env={**os.environ, **_SINGLE_THREADED},
                     pass_fds=(child_end.fileno(),),
                 )
             except BaseException:
@@ -375,119 +386,10 @@ def _exit_description(process: subprocess.Popen[bytes] | None) -> str:
     return f"exit code {code}"
 
 
-# -- the worker process -------------------------------------------------------------------
-
 # A fresh interpreter rather than multiprocessing's spawn, which would first re-import the
 # parent's __main__ (a Dagster or pytest entry point: slow, memory-hungry, or unguarded).
 # argv: the parent's sys.path (JSON), the pipe's fd, the target, the memory limit in bytes.
 _WORKER_BOOT = (
     "import json, sys; sys.path[:] = json.loads(sys.argv[1]); "
-    "from s3_ingest.core.extraction.sandbox import _worker_entry; _worker_entry(sys.argv[2:])"
+    "from s3_ingest.core.extraction.sandbox_worker import worker_entry; worker_entry(sys.argv[2:])"
 )
-
-
-def _worker_entry(argv: list[str]) -> None:
-    fd, target, memory_limit_bytes = argv
-    _worker_main(Connection(int(fd)), target, int(memory_limit_bytes))
-
-
-def _worker_main(conn: Connection, target: str, memory_limit_bytes: int) -> None:
-    """Loop of one worker: receive (key, content_type) and the bytes, send back the fields."""
-    try:
-        # Parser warnings about malformed input are expected here; keep them off stderr.
-        logging.basicConfig(handlers=[logging.NullHandler()], force=True)
-        # Ctrl-C reaches the whole process group; the parent decides what happens to workers.
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        function = _resolve(target)
-        _watch_parent(os.getppid())
-        _limit_memory(memory_limit_bytes)
-    except BaseException as exc:
-        with contextlib.suppress(Exception):
-            conn.send((_STARTUP_ERROR, describe(exc), False))
-        return
-    conn.send((_READY, None, False))
-
-    while True:
-        kind = "document"
-        recycle = False
-        try:
-            key, content_type = conn.recv()
-            kind = kind_of(key, content_type) or kind
-            data = conn.recv_bytes()
-            result = function(data, key, content_type)
-            del data
-            fields: tuple[Any, ...] = (result.status, result.text, result.title, result.reason)
-            if result.reason and _CAUGHT_MEMORY_ERROR.match(result.reason):
-                fields, recycle = _over_memory(kind, memory_limit_bytes), True
-            del result
-        except EOFError:
-            return  # the parent closed the pipe or exited
-        except MemoryError:
-            # Possibly mid-message on the pipe, and the heap may be fragmented: report, then quit.
-            fields, recycle = _over_memory(kind, memory_limit_bytes), True
-        except Exception as exc:  # a target that breaks the never-raises contract
-            failure = metadata_only(f"{kind} extraction failed: {describe(exc)}")
-            fields = (failure.status, failure.text, failure.title, failure.reason)
-        try:
-            conn.send((_RESULT, fields, recycle))
-        except (OSError, MemoryError):
-            return
-        if recycle:
-            return
-
-
-def _resolve(target: str) -> Callable[[bytes, str, str | None], Extraction]:
-    module_name, _, attribute = target.partition(":")
-    function: Any = importlib.import_module(module_name)
-    for part in attribute.split("."):
-        function = getattr(function, part)
-    # Load the parsers now, so the first job is not slowed down (or memory-limited) by imports.
-    importlib.import_module("s3_ingest.core.extraction.dispatch")
-    importlib.import_module("pypdf.filters")  # imported by pypdf on the first content stream
-    return function
-
-
-def _limit_memory(limit_bytes: int) -> None:
-    import resource
-
-    in_use = _address_space_bytes()
-    if in_use is not None and in_use >= limit_bytes:
-        raise MemoryError(
-            f"memory_limit_mb={limit_bytes // 2**20} is below what the worker already uses "
-            f"({in_use // 2**20} MB)"
-        )
-    _, hard = resource.getrlimit(resource.RLIMIT_AS)
-    soft = limit_bytes if hard == resource.RLIM_INFINITY else min(limit_bytes, hard)
-    resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
-
-
-def _address_space_bytes() -> int | None:
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmSize:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError):
-        pass
-    return None
-
-
-def _watch_parent(parent_pid: int) -> None:
-    """Exit when the parent is gone, even in the middle of a long parse.
-
-    An idle worker sees EOF when its parent dies, and the sandbox kills its workers on close
-    and at interpreter exit; this covers a busy worker whose parent was killed. A timer
-    signal rather than a thread: a thread's stack and malloc arena would eat into RLIMIT_AS.
-    """
-
-    def check(signum: int, frame: object) -> None:
-        if os.getppid() != parent_pid:
-            os._exit(1)
-
-    signal.signal(signal.SIGALRM, check)
-    signal.setitimer(signal.ITIMER_REAL, 1.0, 1.0)
-
-
-def _over_memory(kind: str, limit_bytes: int) -> tuple[Any, ...]:
-    failure = metadata_only(f"{kind} extraction failed: over the memory limit ({limit_bytes // 2**20} MB)")
-    return (failure.status, failure.text, failure.title, failure.reason)

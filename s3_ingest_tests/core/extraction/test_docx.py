@@ -123,3 +123,16 @@ def test_real_docx_is_within_limits(docx_calls):
     assert decompression_refusal(data) is None
     assert extract(data, "ok.docx").status == "indexed"
     assert len(docx_calls) == 1
+
+
+def test_core_properties_become_properties():
+    document = docx.Document()
+    document.core_properties.author = "People Operations"
+    document.core_properties.language = "de-DE"
+    document.add_paragraph("Urlaubsantrag")
+    out = io.BytesIO()
+    document.save(out)
+    properties = extract(out.getvalue(), "antrag.docx").properties
+    assert properties["author"] == "People Operations"
+    assert properties["language"] == "de-DE"
+    assert "created" in properties and "modified" in properties

@@ -27,12 +27,27 @@ def test_public_api():
     [
         ("media/logo.png", "image/png", "unsupported type: .png"),
         ("media/LOGO.PNG", None, "unsupported type: .png"),
-        ("blob", "application/octet-stream; foo=bar", "unsupported type: application/octet-stream"),
-        ("blob", None, "unsupported type: no extension or content type"),
+        # Neither name nor content type says what it is: the bytes do.
+        ("blob", "application/octet-stream; foo=bar", "unsupported type: image/png (detected from content)"),
+        ("blob", None, "unsupported type: image/png (detected from content)"),
+        # The name promises text, the bytes are an image.
+        ("notes.txt", None, "binary content behind a text extension (content is image/png)"),
+        ("report.pdf", None, "unsupported type: image/png behind .pdf"),
     ],
 )
 def test_unsupported_type(key, content_type, reason):
     assert extract(b"\x89PNG\r\n\x1a\n", key, content_type) == Extraction("metadata_only", None, None, reason)
+
+
+@pytest.mark.parametrize(
+    ("key", "content_type", "reason"),
+    [
+        ("blob", "application/octet-stream", "unsupported type: application/octet-stream"),
+        ("blob", None, "unsupported type: no extension or content type"),
+    ],
+)
+def test_unrecognised_bytes_keep_the_reason_from_the_name(key, content_type, reason):
+    assert extract(b"\x01\x02\x03 unknown", key, content_type).reason == reason
 
 
 def test_long_text_is_truncated_but_indexed():
