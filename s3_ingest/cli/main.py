@@ -172,30 +172,28 @@ def status(sources_path, index_url) -> None:
 
 
 @cli.command()
-@click.option("--dry-run", is_flag=True, help="Only say what would be removed.")
+@click.option("--dry-run", is_flag=True, help="Only say what would be removed, and what kept.")
+@click.option("--force", is_flag=True, help="Apply removals past the delete guard's share.")
 @click.option("--sources", "sources_path", type=click.Path(dir_okay=False), help="Sources file.")
 @click.option("--index", "index_url", help="Index URL or path (default $S3_INGEST_INDEX_URL).")
-def prune(dry_run, sources_path, index_url) -> None:
-    """Remove documents of sources no longer in the sources file, and outside their prefix."""
-    from s3_ingest.cli.settings import resolve_index_url
-    from s3_ingest.core.housekeeping import prune as prune_index
+def prune(dry_run, force, sources_path, index_url) -> None:
+    """Remove documents of sources no longer in the sources file, of prefix partitions removed
+    from Dagster (with DAGSTER_HOME) whose prefix has no objects left, and outside their prefix.
+
+    Exits 1 when the delete guard held a removal back."""
+    from s3_ingest.cli.prune_command import print_plan, prune_plan
 
     try:
         sources = load_sources(sources_path)
     except SourcesFileError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_USAGE)
-    index = open_index(resolve_index_url(index_url))
+    index = _open_existing_index(index_url)
     try:
-        report = prune_index(index, sources, dry_run=dry_run)
+        plan, deleted, checked = prune_plan(index, sources, dry_run=dry_run, force=force)
     finally:
         index.close()
-    verb = "would remove" if dry_run else "removed"
-    click.echo(f"{verb} {report.total} document(s)")
-    for name, count in sorted(report.removed_sources.items()):
-        click.echo(f"  source {name} (no longer configured): {count}")
-    for name, count in sorted(report.outside_prefix.items()):
-        click.echo(f"  source {name}, keys outside its prefix: {count}")
+    sys.exit(print_plan(plan, deleted, dry_run=dry_run, partitions_checked=checked))
 
 
 @cli.command()
