@@ -21,7 +21,10 @@ def prune_plan(index: DocumentIndex, sources: Sequence[Source], *, dry_run: bool
         from s3_ingest.cli.settings import cli_instance
         from s3_ingest.defs.ingest.housekeeping import housekeep
 
-        plan, deleted = housekeep(cli_instance(), index, sources, dry_run=dry_run, force=force)
+        # A dry run changes nothing, in the instance either: the partitions it keeps stay
+        # unregistered until a real prune (or the housekeeping job) registers them.
+        plan, deleted = housekeep(cli_instance(), index, sources, dry_run=dry_run, force=force,
+                                  register=not dry_run)
         return plan, deleted, True
     plan = plan_prune(index, sources, force=force)
     return plan, ({} if dry_run else apply_prune(index, plan)), False

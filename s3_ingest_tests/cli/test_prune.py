@@ -40,6 +40,10 @@ def test_prune_keeps_partitions_with_objects_and_dry_run_says_what_would_go(
     assert run_cli("sync", *args, cwd=tmp_path).returncode == 0  # no DAGSTER_HOME
     assert registered(home) == []
 
+    looked = run_with_home("prune", "--dry-run", *args, cwd=tmp_path, home=home)
+    assert "would remove 0 document(s)" in looked.stdout and "partition docs b/: 1" in looked.stdout
+    assert registered(home) == []  # a dry run changes nothing
+
     first = run_with_home("prune", *args, cwd=tmp_path, home=home)
     assert first.returncode == 0, first.stderr
     assert "removed 0 document(s)" in first.stdout

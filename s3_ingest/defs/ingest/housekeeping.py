@@ -72,8 +72,10 @@ def housekeep(
     dry_run: bool,
     force: bool = False,
     max_delete_share: float = 0.5,
+    register: bool = True,
 ) -> tuple[PrunePlan, dict[str, int]]:
-    """Plan, register the partitions kept for their objects, and (unless dry_run) apply."""
+    """Plan, register the partitions kept for their objects (unless not to), and (unless
+    dry_run) apply."""
     registered = {
         source.name: set(instance.get_dynamic_partitions(prefix_partitions(source).name))
         for source in sources
@@ -81,7 +83,7 @@ def housekeep(
     plan = plan_prune(index, sources, registered, bucket_probe(),
                       max_delete_share=max_delete_share, force=force)
     by_name = {source.name: source for source in sources}
-    for name, partitions in plan.kept_partitions().items():
+    for name, partitions in (plan.kept_partitions() if register else {}).items():
         partitions_name = prefix_partitions(by_name[name]).name
         assert partitions_name is not None
         instance.add_dynamic_partitions(partitions_name, partitions)
