@@ -22,6 +22,7 @@ from s3_ingest.defs.ingest.housekeeping import build_housekeeping_job, housekeep
 from s3_ingest.defs.ingest.jobs import build_drift_job, build_sync_job
 from s3_ingest.defs.ingest.schedules import build_reconcile_schedule
 from s3_ingest.defs.ingest.event_sensors import build_events_sensor
+from s3_ingest.defs.ingest.queue_visibility import warn_short_visibility_timeouts
 from s3_ingest.defs.ingest.sensors import build_poll_sensor
 from s3_ingest.defs.resources.index import index_resource
 from s3_ingest.defs.resources.s3 import s3_resource_for, s3_resource_key
@@ -48,6 +49,7 @@ def executor_for(name: str | None) -> ExecutorDefinition | None:
 
 
 def build_definitions(sources: Sequence[Source], executor: str | None = None) -> Definitions:
+    warn_short_visibility_timeouts(sources)  # warns, never fails the load
     sync_jobs = {source.name: build_sync_job(source) for source in sources}
     housekeeping = build_housekeeping_job(sources)
     return Definitions(

@@ -38,6 +38,19 @@ def _setup_logging(verbose: bool) -> None:
             logging.getLogger(name).setLevel(logging.ERROR)
 
 
+def _open_existing_index(index_url: str | None):
+    """The index, or exit 2 when its SQLite file does not exist: reading must create nothing."""
+    from s3_ingest.cli.settings import resolve_index_url
+    from s3_ingest.core.index import sqlite_path
+
+    url = resolve_index_url(index_url)
+    path = sqlite_path(url)
+    if path is not None and not Path(path).expanduser().exists():
+        click.echo(f"error: no index at {path}: run `s3-ingest sync` first", err=True)
+        sys.exit(EXIT_USAGE)
+    return open_index(url)
+
+
 @click.group()
 @click.version_option(package_name="s3_ingest")
 def cli() -> None:
@@ -84,9 +97,6 @@ def sync(source_name, prefix, full, force_delete, sources_path, index_url, verbo
 @click.option("--index", "index_url", help="Index URL or path (default $S3_INGEST_INDEX_URL).")
 def search(query, source, key_prefix, tags, content_type, limit, as_json, index_url) -> None:
     """Ranked full-text search over the index, with snippets."""
-    from s3_ingest.cli.settings import resolve_index_url
-    from s3_ingest.core.index import sqlite_path
-
     parsed = {}
     for tag in tags:
         key, sep, value = tag.partition("=")
@@ -94,12 +104,7 @@ def search(query, source, key_prefix, tags, content_type, limit, as_json, index_
             click.echo(f"error: --tag {tag!r} must look like key=value", err=True)
             sys.exit(EXIT_USAGE)
         parsed[key] = value
-    url = resolve_index_url(index_url)
-    path = sqlite_path(url)
-    if path is not None and not Path(path).exists():
-        click.echo(f"error: no index at {url}; run `s3-ingest sync` (or `demo`) first", err=True)
-        sys.exit(EXIT_USAGE)
-    index = open_index(url)
+    index = _open_existing_index(index_url)
     try:
         hits = index.search(
             query,
@@ -126,27 +131,18 @@ def search(query, source, key_prefix, tags, content_type, limit, as_json, index_
 
 @cli.command()
 @click.option("--source", help="Only this source.")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per failed object.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per object.")
 @click.option("--index", "index_url", help="Index URL or path (default $S3_INGEST_INDEX_URL).")
 def failures(source, as_json, index_url) -> None:
-    """Objects the last run of their partition could not fetch, and why."""
-    from s3_ingest.cli.settings import resolve_index_url
+    """Objects not searchable by their text, and why: not fetched by their partition's last
+    run, or indexed by metadata only (unsupported, extraction error, archived)."""
+    from s3_ingest.cli.failures_command import print_failures
 
-    index = open_index(resolve_index_url(index_url))
+    index = _open_existing_index(index_url)
     try:
-        records = index.failures(source)
+        print_failures(index, source, as_json)
     finally:
         index.close()
-    for record in records:
-        if as_json:
-            click.echo(json.dumps({"source": record.source, "key": record.key,
-                                   "partition": record.partition, "reason": record.reason,
-                                   "failed_at": record.failed_at.isoformat()}))
-        else:
-            when = f"{record.failed_at:%Y-%m-%d %H:%M}"
-            click.echo(f"{record.source}:{record.key}  {record.reason}  ({when})")
-    if not records and not as_json:
-        click.echo("no failed objects", err=True)
 
 
 @cli.command()
@@ -176,30 +172,28 @@ def status(sources_path, index_url) -> None:
 
 
 @cli.command()
-@click.option("--dry-run", is_flag=True, help="Only say what would be removed.")
+@click.option("--dry-run", is_flag=True, help="Only say what would be removed, and what kept.")
+@click.option("--force", is_flag=True, help="Apply removals past the delete guard's share.")
 @click.option("--sources", "sources_path", type=click.Path(dir_okay=False), help="Sources file.")
 @click.option("--index", "index_url", help="Index URL or path (default $S3_INGEST_INDEX_URL).")
-def prune(dry_run, sources_path, index_url) -> None:
-    """Remove documents of sources no longer in the sources file, and outside their prefix."""
-    from s3_ingest.cli.settings import resolve_index_url
-    from s3_ingest.core.housekeeping import prune as prune_index
+def prune(dry_run, force, sources_path, index_url) -> None:
+    """Remove documents of sources no longer in the sources file, of prefix partitions removed
+    from Dagster (with DAGSTER_HOME) whose prefix has no objects left, and outside their prefix.
+
+    Exits 1 when the delete guard held a removal back."""
+    from s3_ingest.cli.prune_command import print_plan, prune_plan
 
     try:
         sources = load_sources(sources_path)
     except SourcesFileError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_USAGE)
-    index = open_index(resolve_index_url(index_url))
+    index = _open_existing_index(index_url)
     try:
-        report = prune_index(index, sources, dry_run=dry_run)
+        plan, deleted, checked = prune_plan(index, sources, dry_run=dry_run, force=force)
     finally:
         index.close()
-    verb = "would remove" if dry_run else "removed"
-    click.echo(f"{verb} {report.total} document(s)")
-    for name, count in sorted(report.removed_sources.items()):
-        click.echo(f"  source {name} (no longer configured): {count}")
-    for name, count in sorted(report.outside_prefix.items()):
-        click.echo(f"  source {name}, keys outside its prefix: {count}")
+    sys.exit(print_plan(plan, deleted, dry_run=dry_run, partitions_checked=checked))
 
 
 @cli.command()

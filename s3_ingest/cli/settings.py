@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from dagster import DagsterInstance
+from dagster import DagsterInstance, EnvVar
 
 from s3_ingest.defs.resources.index import DEFAULT_INDEX_URL, INDEX_ENV_VAR, IndexResource
 
@@ -14,7 +14,14 @@ def resolve_index_url(cli_value: str | None = None) -> str:
 
 
 def index_resource_for(cli_value: str | None = None) -> IndexResource:
-    return IndexResource(url=resolve_index_url(cli_value))
+    """The index resource, its URL handed to Dagster as an EnvVar only: a PostgreSQL URL may
+    carry a password, and Dagster stores a resource's literal config in every run's snapshot.
+    An --index value is put in this process's environment for that."""
+    if cli_value:
+        os.environ[INDEX_ENV_VAR] = cli_value
+    if os.environ.get(INDEX_ENV_VAR):
+        return IndexResource(url=EnvVar(INDEX_ENV_VAR))
+    return IndexResource(url=DEFAULT_INDEX_URL)
 
 
 def cli_instance() -> DagsterInstance:

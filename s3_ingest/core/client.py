@@ -31,6 +31,7 @@ class ClientSettings:
     max_pool_connections: int = 64
     connect_timeout: float = 10.0
     read_timeout: float = 60.0
+    use_ssl: bool = True  # for an endpoint without a scheme, and for AWS's own endpoints
 
     def __repr__(self) -> str:
         # Never let a secret reach a log line or a traceback through repr().
@@ -48,6 +49,14 @@ class ClientSettings:
         if self.profile_name:
             return f"profile {self.profile_name}"
         return "default chain"
+
+
+def endpoint_with_scheme(endpoint: str | None, use_ssl: bool) -> str | None:
+    """botocore refuses an endpoint without a scheme (and ignores use_ssl for one with it),
+    so a bare host[:port] takes its scheme from use_ssl here."""
+    if not endpoint or "://" in endpoint:
+        return endpoint
+    return f"{'https' if use_ssl else 'http'}://{endpoint}"
 
 
 @lru_cache(maxsize=32)
@@ -69,8 +78,9 @@ def make_client(settings: ClientSettings, service: str = "s3") -> Any:
     )
     return session.client(
         service,
-        endpoint_url=settings.endpoint_url,
+        endpoint_url=endpoint_with_scheme(settings.endpoint_url, settings.use_ssl),
         region_name=settings.region_name,
+        use_ssl=settings.use_ssl,
         aws_access_key_id=None if settings.anonymous else settings.access_key_id,
         aws_secret_access_key=None if settings.anonymous else settings.secret_access_key,
         aws_session_token=None if settings.anonymous else settings.session_token,

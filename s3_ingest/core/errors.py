@@ -17,6 +17,7 @@ from botocore.exceptions import (
     PartialCredentialsError,
     ProfileNotFound,
     ReadTimeoutError,
+    SSLError,
 )
 
 AUTH_CODES = {"InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken", "ExpiredToken",
@@ -78,6 +79,13 @@ def explain(exc: BaseException, *, source: str, bucket: str, endpoint: str | Non
         return SourceError(
             f"{where}: the bucket is in another region ({code}): {_region_hint(exc)}",
             status=status, code=code)
+    if isinstance(exc, SSLError):
+        # Most often an https client talking to a plain-http endpoint (MinIO, a local server).
+        return SourceError(
+            f"{where}: the TLS handshake with {endpoint or 'the AWS S3 endpoint'} failed "
+            "(SSLError): if the endpoint serves plain http, set use_ssl: false or give the "
+            "endpoint as http://host:port; otherwise check its certificate",
+            code="SSLError")
     if isinstance(exc, (EndpointConnectionError, ConnectTimeoutError)):
         target = endpoint or "the AWS S3 endpoint"
         return SourceError(

@@ -72,7 +72,9 @@ class LiveDeployment:
                  "region": "us-east-1", "path_style": True, "sensor_running": True,
                  "credentials": {"access_key_id_env": KEY_ENV, "secret_access_key_env": SECRET_ENV}}
         if fields.pop("events", False):
-            queue_url = self.sqs.create_queue(QueueName=f"{name}-events")["QueueUrl"]
+            # Above the 51 s a message may wait for its delete (the load warns below that).
+            queue_url = self.sqs.create_queue(QueueName=f"{name}-events",
+                                              Attributes={"VisibilityTimeout": "60"})["QueueUrl"]
             entry["events"] = {"queue_url": queue_url, "endpoint": self.server.endpoint_url,
                                "region": "us-east-1"}
         if fields.pop("create_bucket", True):

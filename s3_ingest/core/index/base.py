@@ -113,6 +113,11 @@ class DocumentIndex(ABC):
         """The recorded failures, overall or for a source."""
 
     @abstractmethod
+    def not_indexed(self, source: str | None = None) -> list[tuple[str, str, str, str | None]]:
+        """(source, key, status, reason) of every document stored without its text
+        (metadata_only or failed), in source and key order."""
+
+    @abstractmethod
     def count(self, source: str | None = None, partition: str | None = None) -> int:
         """How many documents the index holds, overall or for a source/partition."""
 

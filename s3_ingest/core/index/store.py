@@ -304,6 +304,13 @@ class SqlIndex(DocumentIndex):
             for src, key, part, reason, at in sorted(rows, key=lambda r: (r[0], r[1]))
         ]
 
+    def not_indexed(self, source: str | None = None) -> list[tuple[str, str, str, str | None]]:
+        where, params = self._where(source=source)
+        where += (" AND " if where else "WHERE ") + "d.status <> 'indexed'"
+        sql = self._sql(f"SELECT d.source, d.key, d.status, d.reason FROM documents AS d {where}")
+        rows = self._read(lambda conn: conn.execute(sql, params).fetchall())
+        return [tuple(row) for row in sorted(rows, key=lambda r: (r[0], r[1]))]
+
     def get(self, source: str, key: str) -> Document | None:
         sql = self._sql(f"SELECT {DOCUMENT_COLUMNS} FROM documents WHERE source = ? AND key = ?")
         params = (self.values.text(source), self.values.text(key))

@@ -27,8 +27,13 @@ class IndexResource(ConfigurableResource):
 
     def open(self) -> DocumentIndex:
         if self._index is None:
-            self._index = open_index(self.url)
+            self._index = open_index(self.resolved_url())
         return self._index
+
+    def resolved_url(self) -> str:
+        # Outside a run (the command line's planning) Dagster has not resolved the EnvVar yet.
+        url = self.url
+        return url.get_value() or "" if isinstance(url, EnvVar) else url
 
     def teardown_after_execution(self, context: InitResourceContext) -> None:
         if self._index is not None:

@@ -48,6 +48,7 @@ class S3SourceResource(S3Resource):
             max_pool_connections=self.max_pool_connections,
             connect_timeout=self.connect_timeout,
             read_timeout=self.read_timeout,
+            use_ssl=self.use_ssl,
         )
 
     def get_client(self) -> Any:
@@ -70,7 +71,12 @@ def s3_resource_for(source: Source) -> S3SourceResource:
     return S3SourceResource(
         endpoint_url=source.endpoint_url,
         region_name=source.region,
-        use_ssl=not (source.endpoint_url or "").startswith("http://"),
+        # An explicit use_ssl also reaches AWS's own endpoints and a bare SQS events endpoint.
+        use_ssl=(
+            source.use_ssl
+            if source.use_ssl is not None
+            else not (source.endpoint_url or "").startswith("http://")
+        ),
         path_style=source.path_style,
         aws_access_key_id=env(creds.access_key_id_env),
         aws_secret_access_key=env(creds.secret_access_key_env),
