@@ -35,6 +35,7 @@ from .kinds import KINDS
 from .result import Extraction, metadata_only
 from .sandbox_worker import READY, RESULT
 from .text_families import TEXT_FAMILIES
+from .worker_env import worker_env
 
 __all__ = ["SANDBOXED_KINDS", "ExtractionSandbox"]
 
@@ -287,7 +288,7 @@ class _Pool:
                         str(self._memory_limit_bytes),
                     ],
                     stdin=subprocess.DEVNULL,
-                    env={**os.environ, **_SINGLE_THREADED},
+                    env=worker_env(extra=_SINGLE_THREADED),
                     pass_fds=(child_end.fileno(),),
                 )
             except BaseException:

@@ -3,6 +3,7 @@ import signal
 import threading
 import time
 import zlib
+from pathlib import Path
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -260,3 +261,22 @@ def _outcome(box: ExtractionSandbox, key: str) -> BaseException | Extraction:
         return box.extract(PDF, key)
     except BaseException as exc:
         return exc
+
+
+def test_workers_start_without_any_credential_in_their_environment(monkeypatch):
+    """A worker only parses bytes: no AWS key, token, index URL or other secret goes with it."""
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "worker-env-secret-1")
+    monkeypatch.setenv("S3_INGEST_INDEX_URL", "postgresql://u:worker-env-secret-2@h/db")
+    monkeypatch.setenv("MY_SOURCE_TOKEN", "worker-env-secret-3")
+    monkeypatch.setenv("LC_ALL", "C.UTF-8")
+    sandbox = ExtractionSandbox(workers=1, timeout_s=30)
+    try:
+        assert sandbox.extract(make_docx(), "a.docx", None).status == "indexed"
+        [pid] = sandbox.worker_pids()
+        environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    finally:
+        sandbox.close()
+    names = {entry.split(b"=", 1)[0].decode() for entry in environ if entry}
+    assert b"worker-env-secret" not in b"\0".join(environ)
+    assert not names & {"AWS_SECRET_ACCESS_KEY", "S3_INGEST_INDEX_URL", "MY_SOURCE_TOKEN"}
+    assert {"PATH", "LC_ALL", "OPENBLAS_NUM_THREADS"} <= names
