@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
 import click
 from dagster import DagsterInstance
 
-from s3_ingest.cli.runner import sync
+from s3_ingest.cli.runner import check_drift, sync
 from s3_ingest.cli.sync_command import print_partition, print_scan, print_summary
 from s3_ingest.core.index import SearchFilters, open_index
 from s3_ingest.core.sources import load_sources
@@ -72,14 +74,61 @@ def _print_index(index_url: str) -> None:
 
 def _open_ui(env: dict[str, str], port: int) -> None:
     click.echo(f"\nDagster UI on http://127.0.0.1:{port} (Ctrl-C stops it and the S3 endpoint)")
-    command = [sys.executable, "-m", "dagster", "dev", "-m", "s3_ingest.definitions",
+    home = Path(env["DAGSTER_HOME"])
+    # The same code location name as the project's workspace.yaml gives it.
+    (home / "workspace.yaml").write_text(
+        "load_from:\n  - python_module:\n      module_name: s3_ingest.definitions\n"
+        "      location_name: s3_ingest\n")
+    command = [sys.executable, "-m", "dagster", "dev", "-w", "workspace.yaml",
                "-h", "127.0.0.1", "-p", str(port)]
+    # From the demo's own DAGSTER_HOME: a project folder's dagster.yaml in the current directory
+    # would make Dagster warn that it is not the instance in use. In a process group of its
+    # own, so that however the demo is stopped - Ctrl-C, SIGTERM, SIGHUP - it stops the whole
+    # of `dagster dev` (webserver, daemon, code server) with it, and nothing is left behind.
+    process = subprocess.Popen(command, env=os.environ | env, cwd=home, start_new_session=True)
+    stopping = []
+
+    def stop(signum: int, frame: object) -> None:
+        stopping.append(signum)
+        _signal_group(process, signal.SIGINT)
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
     try:
-        # From the demo's own DAGSTER_HOME: a project folder's dagster.yaml in the current
-        # directory would make Dagster warn that it is not the instance in use.
-        subprocess.run(command, env=os.environ | env, cwd=env["DAGSTER_HOME"], check=False)
-    except KeyboardInterrupt:
+        while True:
+            try:
+                process.wait()
+                break
+            except KeyboardInterrupt:
+                _signal_group(process, signal.SIGINT)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        _stop_group(process)
+
+
+def _signal_group(process: subprocess.Popen, sig: int) -> None:
+    try:
+        os.killpg(process.pid, sig)
+    except ProcessLookupError:
         pass
+
+
+def _stop_group(process: subprocess.Popen, grace_s: float = 60.0) -> None:
+    """Wait for `dagster dev` to stop its children; past the grace, kill what is left."""
+    deadline = time.monotonic() + grace_s
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(process.pid, 0)
+        except ProcessLookupError:
+            return
+        if process.poll() is None:
+            try:
+                process.wait(timeout=0.5)
+            except subprocess.TimeoutExpired:
+                pass
+        else:
+            time.sleep(0.5)
+    _signal_group(process, signal.SIGKILL)
 
 
 def run_demo(*, ui: bool, ui_port: int, run_config_base: dict[str, Any]) -> int:
@@ -110,6 +159,12 @@ def run_demo(*, ui: bool, ui_port: int, run_config_base: dict[str, Any]) -> int:
             on_scan=print_scan,
         )
         print_summary(runs)
+        for source in load_sources(SOURCES_FILE):
+            drift = check_drift(source, IndexResource(url=index_url), instance)
+            click.echo(f"\ndrift check {source.name}: " + (
+                "could not run" if drift is None else
+                f"{'in step' if drift.passed else 'DRIFTED'} "
+                f"({drift.metadata['Partitions'].value} partitions compared with the bucket)"))
         _print_index(index_url)
         ok = bool(runs) and all(r.success for r in runs)
         if ui:
