@@ -27,12 +27,9 @@ def _quiet_run_config(verbose: bool) -> dict:
 
 
 def _setup_logging(verbose: bool) -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("  … %(message)s"))
-    progress = logging.getLogger("s3_ingest.progress")
-    progress.addHandler(handler)
-    progress.setLevel(logging.INFO)
-    progress.propagate = False
+    from s3_ingest.cli.progress import setup_progress
+
+    setup_progress()
     if not verbose:
         for name in ("dagster", "botocore", "urllib3", "werkzeug"):
             logging.getLogger(name).setLevel(logging.ERROR)
@@ -65,7 +62,9 @@ def cli() -> None:
 @click.option("--sources", "sources_path", type=click.Path(dir_okay=False), help="Sources file.")
 @click.option("--index", "index_url", help="Index URL or path (default $S3_INGEST_INDEX_URL).")
 @click.option("-v", "--verbose", is_flag=True, help="Show Dagster's own event log.")
-def sync(source_name, prefix, full, force_delete, sources_path, index_url, verbose) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON summary instead of lines.")
+def sync(source_name, prefix, full, force_delete, sources_path, index_url, verbose,
+         as_json) -> None:
     """Run the ingest assets in-process for the configured sources and print a summary."""
     from s3_ingest.cli.sync_command import run_sync
 
@@ -82,7 +81,7 @@ def sync(source_name, prefix, full, force_delete, sources_path, index_url, verbo
             sys.exit(EXIT_USAGE)
     config = {"full": full, "force_delete": force_delete}
     ok = run_sync(sources, index_url=index_url, prefix=prefix, config=config,
-                  run_config_base=_quiet_run_config(verbose))
+                  run_config_base=_quiet_run_config(verbose), as_json=as_json)
     sys.exit(EXIT_OK if ok else EXIT_RUN_FAILED)
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
 import click
 
+from s3_ingest.cli.progress import clear_progress
 from s3_ingest.cli.runner import PartitionRun, SourcePlan, sync
 from s3_ingest.cli.settings import cli_instance, index_resource_for
 from s3_ingest.core.sources import Source
@@ -65,6 +67,22 @@ def print_summary(runs: Sequence[PartitionRun]) -> None:
     )
 
 
+def json_summary(runs: Sequence[PartitionRun], scans: dict[str, SourcePlan]) -> dict[str, Any]:
+    """`sync --json`: per source, what the scan saw and each run's counts; totals; ok."""
+    sources: dict[str, Any] = {}
+    for name, planned in scans.items():
+        sources[name] = {"scan": {"listed": planned.listed, "skipped": dict(planned.skipped),
+                                  "partitions_changed": len(planned.partitions)}, "runs": []}
+    for run in runs:
+        entry = sources.setdefault(run.source, {"scan": None, "runs": []})
+        entry["runs"].append({"partition": run.partition, "ok": run.success, "error": run.error,
+                              "counts": run.metadata})
+    totals = {c: sum(int(r.metadata.get(c, 0) or 0) for r in runs) for c in COLUMNS}
+    return {"ok": all(r.success for r in runs), "runs": len(runs),
+            "failed": sum(1 for r in runs if not r.success), "totals": totals,
+            "sources": sources}
+
+
 def run_sync(
     sources: Sequence[Source],
     *,
@@ -72,8 +90,22 @@ def run_sync(
     prefix: str | None,
     config: dict[str, Any],
     run_config_base: dict[str, Any],
+    as_json: bool = False,
 ) -> bool:
     index = index_resource_for(index_url)
+    scans: dict[str, SourcePlan] = {}
+
+    def on_scan(source: str, planned: SourcePlan) -> None:
+        scans[source] = planned
+        if not as_json:
+            clear_progress()
+            print_scan(source, planned)
+
+    def on_partition(run: PartitionRun) -> None:
+        if not as_json:
+            clear_progress()
+            print_partition(run)
+
     runs = sync(
         sources,
         index=index,
@@ -81,8 +113,12 @@ def run_sync(
         prefix=prefix,
         asset_config=config,
         run_config_base=run_config_base,
-        on_partition=print_partition,
-        on_scan=print_scan,
+        on_partition=on_partition,
+        on_scan=on_scan,
     )
-    print_summary(runs)
+    clear_progress()
+    if as_json:
+        click.echo(json.dumps(json_summary(runs, scans), sort_keys=True))
+    else:
+        print_summary(runs)
     return all(r.success for r in runs)  # nothing changed is a success too
