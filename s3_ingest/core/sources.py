@@ -38,6 +38,8 @@ SOURCES_ENV_VAR = "S3_INGEST_SOURCES"
 DEFAULT_DOCUMENT_LIMIT = 10_000
 DEFAULT_MAX_FILE_SIZE = 50 * 1024 * 1024
 MAX_TAG_REGEX_LENGTH = 200
+_EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_TEAM_RE = re.compile(r"team:[A-Za-z0-9_.-]+")
 
 _NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,62}")
 _ENV_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -143,6 +145,17 @@ class Source(_Strict):
     reconcile_cron: str = "0 3 * * *"
     sensor_budget_seconds: float = Field(default=20.0, gt=0, le=50)
     events: EventsQueue | None = None
+    # Shown on the source's assets in the Dagster UI: emails, or team:<name>.
+    owners: list[str] = Field(default_factory=list)
+    description: str | None = None
+
+    @field_validator("owners")
+    @classmethod
+    def _owners(cls, values: list[str]) -> list[str]:
+        for value in values:
+            if not (_EMAIL_RE.fullmatch(value) or _TEAM_RE.fullmatch(value)):
+                raise ValueError(f"{value!r} is not an email or team:<name>")
+        return values
 
     @field_validator("name")
     @classmethod

@@ -22,6 +22,7 @@ from dagster import (
 from s3_ingest.core.errors import SourceError
 from s3_ingest.core.ingest import DeleteGuardError, IngestOptions, IngestReport, ingest
 from s3_ingest.core.sources import Source
+from s3_ingest.defs.ingest.asset_info import asset_description, asset_metadata
 from s3_ingest.defs.ingest.config import IngestConfig
 from s3_ingest.defs.ingest.metadata import report_metadata
 from s3_ingest.defs.ingest.partitions import SOURCE_TAG, prefix_partitions
@@ -64,10 +65,9 @@ def build_documents_asset(source: Source) -> AssetsDefinition:
         partitions_def=prefix_partitions(source),
         required_resource_keys={s3_key, "index"},
         kinds={"s3", "python"},
-        description=(
-            f"Documents of s3://{source.bucket}/{source.prefix} in the search index, one "
-            "partition per top-level prefix."
-        ),
+        description=asset_description(source),
+        metadata=asset_metadata(source),
+        owners=list(source.owners) or None,
         retry_policy=RetryPolicy(
             max_retries=2, delay=5, backoff=Backoff.EXPONENTIAL, jitter=Jitter.PLUS_MINUS
         ),

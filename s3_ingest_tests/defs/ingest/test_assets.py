@@ -12,7 +12,7 @@ from dagster import DagsterInstance, materialize
 
 from s3_ingest.core.index.sqlite import SqliteIndex
 from s3_ingest.core.sources import Source
-from s3_ingest.defs.ingest.assets import build_documents_asset
+from s3_ingest.defs.ingest.assets import build_documents_asset, documents_asset_key
 from s3_ingest.defs.ingest.metadata import counts_of
 from s3_ingest.defs.ingest.partitions import prefix_partitions
 from s3_ingest.defs.resources.index import IndexResource
@@ -293,3 +293,23 @@ def test_a_run_that_changed_nothing_says_so_with_the_totals(local_s3, s3_client,
     assert "**Nothing changed**: 2 documents in this partition, 3 in the source" in again["Summary"]
     assert again["dagster/row_count"] == 3 and again["Documents in partition"] == 2
     assert again["Mode"] == "listing" and again["Duration"].endswith(" s")
+
+
+def test_the_asset_shows_where_its_objects_come_from_and_who_owns_it():
+    source = make_source("http://127.0.0.1:9000", "docs-bucket", prefix="team/",
+                         owners=["ana@example.com", "team:search"], extensions=[".md"],
+                         credentials={"access_key_id_env": "KEY_ENV_NAME",
+                                      "secret_access_key_env": "SECRET_ENV_NAME"})
+    spec = build_documents_asset(source).specs_by_key[documents_asset_key(source)]
+    shown = {k: getattr(v, "value", v) for k, v in spec.metadata.items()}
+    assert shown["Bucket"] == "docs-bucket" and shown["Prefix"] == "team/"
+    assert shown["Endpoint"] == "http://127.0.0.1:9000"
+    assert "extensions .md" in shown["Selection"]
+    assert spec.owners == ["ana@example.com", "team:search"]
+    assert "s3://docs-bucket/team/" in spec.description
+    assert "SECRET_ENV_NAME" not in repr(spec) and "KEY_ENV_NAME" not in repr(spec)
+
+
+def test_owners_must_be_emails_or_teams():
+    with pytest.raises(ValueError, match="not an email or team"):
+        make_source("http://127.0.0.1:9000", "b", owners=["just a name"])
