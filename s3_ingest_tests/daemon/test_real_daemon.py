@@ -59,8 +59,13 @@ def test_sensors_alone_keep_the_index_in_step_under_the_real_daemon(live):
         and texts_contain(live, "evented", {"x/1.md": "kiwi", "x/2.md": "xigua"})
         and live.in_flight() == 0,
         CHANGE_TIMEOUT_S, "the first fill")
-    # Both of evented's sensors saw the first fill; it ran once.
-    assert [r.tags["dagster/partition"] for r in live.runs("evented")] == ["x/"]
+    # Both of evented's sensors saw the first fill; it ran once (a run that failed - on a
+    # machine this loaded, it can - is rightly followed by another).
+    runs = live.runs("evented")
+    shown = [(r.tags.get("s3_ingest/trigger"), r.status.value, r.tags.get("dagster/run_key"))
+             for r in runs]
+    assert {r.tags["dagster/partition"] for r in runs} == {"x/"}, shown
+    assert [r.status.value for r in runs].count("SUCCESS") == 1, shown
 
     # Added, in a new prefix, modified (the old text must go), deleted - in both sources.
     live.put("polled", {"a/4.md": "avocado", "c/5.md": "cherry", "a/1.md": "mango rewritten"})
