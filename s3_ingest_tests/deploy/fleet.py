@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -20,12 +19,14 @@ from pathlib import Path
 
 import pytest
 
+from s3_ingest_tests.deploy.deployment import BIN
+
+
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
 # Databases 1-15 of the shared server; db 0 holds only the claims, so that test runs in other
 # checkouts at the same time never take (and flush) the same database.
 CLAIM_KEY = "s3_ingest_tests:fleet_db:{}"
 CLAIM_TTL_S = 900
-BIN = Path(sys.executable).parent
 
 
 def _redis_or_skip(db: int = 0):

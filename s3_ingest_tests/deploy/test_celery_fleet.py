@@ -6,23 +6,18 @@ in the worker, not in the run's process, and leave the partition's documents in 
 
 from __future__ import annotations
 
-import json
 import os
-import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus
 
 from s3_ingest.core.index.sqlite import SqliteIndex
-from s3_ingest.local_s3 import DEMO_KEY_ID, DEMO_SECRET
-from s3_ingest_tests.conftest import KEY_ENV, SECRET_ENV, put_objects
-from s3_ingest_tests.deploy.fleet import BIN, Worker, redis_database
+from s3_ingest_tests.conftest import put_objects
+from s3_ingest_tests.deploy.deployment import REPO, deployment_env, finish, launch_sync
+from s3_ingest_tests.deploy.fleet import Worker, redis_database
 
-REPO = Path(__file__).resolve().parents[2]
 PARTITION = "handbook/"
 RUN_TIMEOUT_S = 120
 
@@ -33,32 +28,6 @@ def broker_url() -> Any:
         yield url
 
 
-def deployment_env(root: Path, endpoint: str, bucket: str, broker: str) -> dict[str, str]:
-    """What every machine of the fleet is given: the same DAGSTER_HOME (instance), sources,
-    index, executor, broker and credentials."""
-    home = root / "dagster_home"
-    home.mkdir()
-    shutil.copy(REPO / "dagster.yaml", home / "dagster.yaml")
-    source = {"name": "docs", "bucket": bucket, "endpoint": endpoint, "region": "us-east-1",
-              "path_style": True, "max_attempts": 2,
-              "credentials": {"access_key_id_env": KEY_ENV, "secret_access_key_env": SECRET_ENV}}
-    (root / "sources.yaml").write_text(yaml.safe_dump({"sources": [source]}))
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("S3_INGEST_", "AWS_", "DAGSTER_"))}
-    return env | {
-        "DAGSTER_HOME": str(home),
-        "S3_INGEST_SOURCES": str(root / "sources.yaml"),
-        "S3_INGEST_INDEX_URL": str(root / "index.db"),
-        "S3_INGEST_EXECUTOR": "celery",
-        "DAGSTER_CELERY_BROKER_URL": broker,
-        "DAGSTER_CELERY_BACKEND_URL": broker,
-        KEY_ENV: DEMO_KEY_ID, SECRET_ENV: DEMO_SECRET,
-        "AWS_EC2_METADATA_DISABLED": "true",
-        "AWS_CONFIG_FILE": str(root / "no-aws-config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(root / "no-aws-credentials"),
-    }
-
-
 def test_a_sync_run_executes_its_step_on_a_celery_worker(
     tmp_path: Path, local_s3: Any, s3_client: Any, bucket: str, broker_url: str
 ) -> None:
@@ -67,7 +36,9 @@ def test_a_sync_run_executes_its_step_on_a_celery_worker(
         "handbook/security.md": "# Security\nRotate keys every quarter.",
         "reports/q1.md": "# Q1\nNot in the partition that runs.",
     })
-    env = deployment_env(tmp_path, local_s3.endpoint_url, bucket, broker_url)
+    env = deployment_env(tmp_path, local_s3.endpoint_url, bucket, "celery",
+                         str(tmp_path / "index.db"))
+    env |= {"DAGSTER_CELERY_BROKER_URL": broker_url, "DAGSTER_CELERY_BACKEND_URL": broker_url}
     home = env["DAGSTER_HOME"]
     with DagsterInstance.from_config(home) as instance:
         instance.add_dynamic_partitions("docs_prefixes", [PARTITION])
@@ -75,13 +46,9 @@ def test_a_sync_run_executes_its_step_on_a_celery_worker(
     worker = Worker(REPO / "deploy" / "celery_worker.yaml", env, tmp_path / "worker.log")
     try:
         worker.wait_ready()
-        launch = subprocess.run(
-            [str(BIN / "dagster"), "job", "execute", "-m", "s3_ingest.definitions",
-             "-j", "docs_sync", "-c", str(REPO / "deploy" / "run_config.celery.yaml"),
-             "--tags", json.dumps({"dagster/partition": PARTITION})],
-            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT_S,
-        )
-        assert launch.returncode == 0, f"{launch.stdout}\n{launch.stderr}\n{worker.log()}"
+        launch = launch_sync(env, tmp_path, PARTITION, REPO / "deploy" / "run_config.celery.yaml")
+        output = finish(launch, RUN_TIMEOUT_S)
+        assert launch.returncode == 0, f"{output}\n{worker.log()}"
     finally:
         worker.stop()
     worker_log = worker.log(tail=400)
