@@ -82,3 +82,16 @@ def test_a_sync_run_executes_its_step_on_a_celery_worker(
     assert set(texts) == {"handbook/plan.md", "handbook/security.md"}
     assert "quarterly roadmap" in texts["handbook/plan.md"]
     assert "Rotate keys" in texts["handbook/security.md"]
+
+
+def test_without_redis_the_fleet_test_fails_under_ci_and_skips_elsewhere(monkeypatch) -> None:
+    from s3_ingest_tests.daemon.live import free_port
+    from s3_ingest_tests.deploy import fleet
+
+    monkeypatch.setattr(fleet, "REDIS_PORT", free_port())  # nothing listens there
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI is set"), redis_database():
+        pass
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception, match="Redis is not reachable"), redis_database():
+        pass
