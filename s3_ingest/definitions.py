@@ -33,14 +33,15 @@ EXECUTOR_ENV_VAR = "S3_INGEST_EXECUTOR"
 
 
 def executor_for(name: str | None) -> ExecutorDefinition | None:
-    """`celery` runs each step on a Celery worker fleet (dagster-celery, Redis as broker);
-    unset keeps Dagster's default, a process per step on the run's machine."""
+    """`celery` runs each step on a Celery worker fleet (dagster-celery, Redis as broker, from
+    $DAGSTER_CELERY_BROKER_URL unless the run config names one); unset keeps Dagster's default,
+    a process per step on the run's machine."""
     if not name:
         return None
     if name == "celery":
-        from dagster_celery import celery_executor
+        from s3_ingest.defs.celery_executor import build_celery_executor
 
-        return celery_executor
+        return build_celery_executor()
     if name == "multiprocess":
         return multiprocess_executor
     if name == "in_process":
