@@ -77,4 +77,8 @@ def test_a_signal_to_the_demo_stops_everything_it_started(tmp_path, sig):
     assert "local S3 endpoint stopped" in output
     assert left == []
     with socket.socket() as probe:
-        probe.bind(("127.0.0.1", port))  # the port is free again
+        # Free again: nothing listens (connections the test made may linger in TIME_WAIT, which
+        # SO_REUSEADDR lets a new server - and this probe - bind past, as the webserver does).
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind(("127.0.0.1", port))
+        probe.listen()
