@@ -11,10 +11,12 @@ from s3_ingest.core.sources import Source
 
 
 def _size(n: int) -> str:
-    for unit, scale in (("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10)):
-        if n >= scale and n % scale == 0:
-            return f"{n // scale} {unit}"
-    return f"{n} B"
+    """As the sources file says sizes (5MB is 5,000,000 bytes, 5MiB 5,242,880)."""
+    for units, base in ((("GiB", "MiB", "KiB"), 1024), (("GB", "MB", "KB"), 1000)):
+        for power, unit in zip((3, 2, 1), units):
+            if n >= base ** power and n % base ** power == 0:
+                return f"{n // base ** power} {unit}"
+    return f"{n:,} B"
 
 
 def selection_rules(source: Source) -> str:
