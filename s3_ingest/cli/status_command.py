@@ -92,8 +92,13 @@ def print_status(sources: Sequence[Source], index: DocumentIndex | None) -> int:
             if failures:
                 click.echo(f"  failed objects: {failures} (`s3-ingest failures --source "
                            f"{source.name}`)")
-            for partition, count in sorted(index.partitions(source.name).items()):
-                click.echo(f"    {partition:<24} {count}")
+            for summary in index.partition_summaries(source.name):
+                n = summary.by_status
+                when = (f"{summary.last_written:%Y-%m-%d %H:%M} UTC" if summary.last_written
+                        else "-")
+                click.echo(f"    {summary.partition:<24} {sum(n.values()):>7} documents, "
+                           f"{n.get('metadata_only', 0)} metadata-only, {n.get('failed', 0)} "
+                           f"failed; last written {when}")
         if sensors is None:
             continue
         for name in sensor_names(source):

@@ -21,6 +21,15 @@ class ManifestEntry:
     version_id: str | None = None
 
 
+@dataclass(slots=True)
+class PartitionSummary:
+    """What the index holds of one partition: documents by status, and when it last wrote one."""
+
+    partition: str
+    by_status: dict[str, int]
+    last_written: datetime | None
+
+
 @dataclass(frozen=True, slots=True)
 class FailureRecord:
     """An object the last run of its partition could not fetch, and why."""
@@ -125,6 +134,10 @@ class DocumentIndex(ABC):
     def count_before(self, source: str, key: str, exclude_partition: str | None = None) -> int:
         """How many documents of the source (outside `exclude_partition`) sort before `key`
         (code point order, as S3 lists): a key's rank for document_limit."""
+
+    @abstractmethod
+    def partition_summaries(self, source: str) -> list[PartitionSummary]:
+        """Each partition of the source: documents by status and the last time one was written."""
 
     @abstractmethod
     def counts_by_status(self, source: str | None = None) -> dict[str, int]:

@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 from typing import Any, TypeVar
 
 from s3_ingest.core.documents import Document
-from s3_ingest.core.index.base import DocumentIndex, FailureRecord, ManifestEntry
+from s3_ingest.core.index.base import PartitionSummary, DocumentIndex, FailureRecord, ManifestEntry
 from s3_ingest.core.index.columns import COLUMNS, DOCUMENT_COLUMNS, UPDATABLE
 from s3_ingest.core.index.retry import retrying
 from s3_ingest.core.index.rows import Values, document_row, row_document
@@ -270,6 +270,20 @@ class SqlIndex(DocumentIndex):
 
     def counts_by_status(self, source: str | None = None) -> dict[str, int]:
         return self._counts("status", source=source)
+
+    def partition_summaries(self, source: str) -> list[PartitionSummary]:
+        where, params = self._where(source=source)
+        sql = self._sql("SELECT d.partition, d.status, count(*), max(d.indexed_at) "
+                        f"FROM documents AS d {where} GROUP BY 1, 2")
+        rows = self._read(lambda conn: conn.execute(sql, params).fetchall())
+        summaries: dict[str, PartitionSummary] = {}
+        for partition, status, n, last in sorted(rows, key=lambda r: (r[0], r[1])):
+            summary = summaries.setdefault(partition, PartitionSummary(partition, {}, None))
+            summary.by_status[status] = int(n)
+            when = self.values.parse_time(last)
+            if summary.last_written is None or when > summary.last_written:
+                summary.last_written = when
+        return list(summaries.values())
 
     def _counts(self, column: str, **equals: str | None) -> dict[str, int]:
         """column value -> document count, in code point order of the values."""
