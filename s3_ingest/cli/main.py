@@ -37,7 +37,7 @@ def _setup_logging(verbose: bool) -> None:
 
 def _open_existing_index(index_url: str | None):
     """The index, or exit 2 when its SQLite file does not exist: reading must create nothing."""
-    from s3_ingest.cli.settings import resolve_index_url
+    from s3_ingest.core.index.location import resolve_index_url
     from s3_ingest.core.index import sqlite_path
 
     url = resolve_index_url(index_url)
@@ -151,7 +151,7 @@ def status(sources_path, index_url) -> None:
     """Documents per source and partition, and each sensor's state and last tick.
 
     Exits 1 when a sensor's last tick failed (its error is printed)."""
-    from s3_ingest.cli.settings import resolve_index_url
+    from s3_ingest.core.index.location import resolve_index_url
     from s3_ingest.cli.status_command import print_status
     from s3_ingest.core.index import sqlite_path
 

@@ -6,11 +6,10 @@ import os
 
 from dagster import DagsterInstance, EnvVar
 
-from s3_ingest.defs.resources.index import DEFAULT_INDEX_URL, INDEX_ENV_VAR, IndexResource
+from s3_ingest.core.index.location import DEFAULT_INDEX_URL, INDEX_ENV_VAR, resolve_index_url
+from s3_ingest.defs.resources.index import IndexResource
 
-
-def resolve_index_url(cli_value: str | None = None) -> str:
-    return cli_value or os.environ.get(INDEX_ENV_VAR) or DEFAULT_INDEX_URL
+__all__ = ["cli_instance", "index_resource_for", "resolve_index_url"]
 
 
 def index_resource_for(cli_value: str | None = None) -> IndexResource:

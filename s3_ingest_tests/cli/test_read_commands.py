@@ -10,7 +10,8 @@ import pytest
 
 from s3_ingest.core.documents import Document
 from s3_ingest.core.index.sqlite import SqliteIndex
-from s3_ingest_tests.cli.test_main import run_cli
+from s3_ingest_tests.cli.test_main import run_cli, write_sources
+from s3_ingest_tests.conftest import put_objects
 
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
@@ -57,3 +58,21 @@ def test_failures_shows_each_objects_reason(tmp_path):
         ("a/cold.md", "metadata_only", "archived"),
         ("a/secret.pdf", "not_fetched", "access denied (AccessDenied, 403)"),
     ]
+
+
+def test_search_answers_without_importing_dagster(local_s3, s3_client, bucket, tmp_path):
+    """An application or a shell searching the index pays for no orchestrator."""
+    import subprocess
+    import sys
+
+    put_objects(s3_client, bucket, {"a/1.md": "kestrels hover over the dunes"})
+    sources = write_sources(tmp_path / "s.yaml", local_s3.endpoint_url, bucket)
+    index = str(tmp_path / "i.db")
+    assert run_cli("sync", "--sources", str(sources), "--index", index, cwd=tmp_path).returncode == 0
+    probe = ("import sys, runpy; sys.argv = ['s3-ingest', 'search', 'kestrels', '--index', "
+             f"{index!r}]\ntry:\n    runpy.run_module('s3_ingest.cli.main', run_name='__main__')\n"
+             "except SystemExit:\n    pass\n"
+             "print('DAGSTER IMPORTED' if 'dagster' in sys.modules else 'NO DAGSTER')")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            cwd=tmp_path, timeout=60)
+    assert "a/1.md" in result.stdout and "NO DAGSTER" in result.stdout, result.stdout

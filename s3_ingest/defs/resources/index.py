@@ -10,8 +10,7 @@ from pydantic import Field, PrivateAttr
 
 from s3_ingest.core.index import DocumentIndex, open_index
 
-INDEX_ENV_VAR = "S3_INGEST_INDEX_URL"
-DEFAULT_INDEX_URL = ".s3_ingest/index.db"
+from s3_ingest.core.index.location import DEFAULT_INDEX_URL, INDEX_ENV_VAR  # noqa: F401
 
 
 class IndexResource(ConfigurableResource):
