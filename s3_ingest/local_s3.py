@@ -19,6 +19,10 @@ DEMO_KEY_ID = "s3-ingest-demo-key"
 DEMO_SECRET = "s3-ingest-demo-secret"  # a moto server accepts any keys; these are not secrets
 
 
+class MissingDemoExtra(RuntimeError):
+    """moto is not installed (it comes with the demo and test extras)."""
+
+
 class LocalS3:
     """`with LocalS3() as s3: s3.endpoint_url ...` - started on enter, stopped on exit."""
 
@@ -27,7 +31,13 @@ class LocalS3:
         self._server: Any = None
 
     def start(self) -> LocalS3:
-        from moto.server import ThreadedMotoServer
+        try:
+            from moto.server import ThreadedMotoServer
+        except ImportError:
+            raise MissingDemoExtra(
+                "the local S3 endpoint needs moto's server, which production installs leave "
+                "out: pip install 's3_ingest[demo]'"
+            ) from None
 
         # werkzeug logs every request at INFO; the demo and tests would drown in it.
         logging.getLogger("werkzeug").setLevel(logging.ERROR)

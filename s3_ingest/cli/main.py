@@ -203,8 +203,14 @@ def demo(ui, port, verbose) -> None:
     """Start a local S3 endpoint with the bundled sample, ingest it through Dagster, search it."""
     from s3_ingest.cli.demo_command import run_demo
 
+    from s3_ingest.local_s3 import MissingDemoExtra
+
     _setup_logging(verbose)
-    sys.exit(run_demo(ui=ui, ui_port=port, run_config_base=_quiet_run_config(verbose)))
+    try:
+        sys.exit(run_demo(ui=ui, ui_port=port, run_config_base=_quiet_run_config(verbose)))
+    except MissingDemoExtra as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
 
 
 def main() -> None:

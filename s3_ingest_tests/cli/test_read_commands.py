@@ -76,3 +76,17 @@ def test_search_answers_without_importing_dagster(local_s3, s3_client, bucket, t
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                             cwd=tmp_path, timeout=60)
     assert "a/1.md" in result.stdout and "NO DAGSTER" in result.stdout, result.stdout
+
+
+def test_the_demo_without_the_demo_extra_says_how_to_get_it(tmp_path):
+    """A production install leaves moto out; the demo then says which extra brings it."""
+    import subprocess
+    import sys
+
+    probe = ("import sys, runpy\nsys.modules['moto'] = sys.modules['moto.server'] = None\n"
+             "sys.argv = ['s3-ingest', 'demo']\n"
+             "runpy.run_module('s3_ingest.cli.main', run_name='__main__')")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            cwd=tmp_path, timeout=120)
+    assert result.returncode == 2
+    assert "pip install 's3_ingest[demo]'" in result.stderr and "Traceback" not in result.stderr
