@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 
 from s3_ingest.core.documents import Document
 from s3_ingest.core.index.base import DocumentIndex, FailureRecord, ManifestEntry
+from s3_ingest.core.index.chunk_store import ChunkStore
 from s3_ingest.core.index.columns import COLUMNS, DOCUMENT_COLUMNS, UPDATABLE
 from s3_ingest.core.index.retry import retrying
 from s3_ingest.core.index.rows import Values, document_row, row_document
@@ -42,7 +43,7 @@ _FAILURE_UPSERT = (
 )
 
 
-class SqlIndex(DocumentIndex):
+class SqlIndex(ChunkStore, DocumentIndex):
     values: Values = Values()
     paramstyle = "qmark"  # or "format" (%s)
     closed_error: type[Exception] = RuntimeError  # what a closed index raises, per driver
