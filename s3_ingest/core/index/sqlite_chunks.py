@@ -91,20 +91,22 @@ def fused_statement(
     params |= {"depth": int(depth), "limit": int(limit), "rrf_k": int(rrf_k)}
     rankings = []
     if match is not None:
+        # bm25() works only in the query that holds the MATCH, not in a window: rank inside,
+        # number outside.
         rankings.append(f"""
-            SELECT c.id AS id, 'keyword' AS kind,
-                   row_number() OVER (ORDER BY {_CHUNK_BM25}) AS r
-            FROM chunks_fts JOIN chunks AS c ON c.id = chunks_fts.rowid {_JOIN_DOCUMENT}
-            WHERE chunks_fts MATCH :match{where}
-            ORDER BY r LIMIT :depth""")
+            SELECT id, 'keyword' AS kind, row_number() OVER (ORDER BY s, id) AS r FROM (
+                SELECT c.id AS id, {_CHUNK_BM25} AS s
+                FROM chunks_fts JOIN chunks AS c ON c.id = chunks_fts.rowid {_JOIN_DOCUMENT}
+                WHERE chunks_fts MATCH :match{where}
+                ORDER BY s LIMIT :depth)""")
         params["match"] = match
     if vector is not None:
         rankings.append(f"""
-            SELECT c.id AS id, 'semantic' AS kind,
-                   row_number() OVER (ORDER BY vec_distance_cosine(c.embedding, :vector)) AS r
-            FROM chunks AS c {_JOIN_DOCUMENT}
-            WHERE c.model = :model AND c.embedding IS NOT NULL{where}
-            ORDER BY r LIMIT :depth""")
+            SELECT id, 'semantic' AS kind, row_number() OVER (ORDER BY s, id) AS r FROM (
+                SELECT c.id AS id, vec_distance_cosine(c.embedding, :vector) AS s
+                FROM chunks AS c {_JOIN_DOCUMENT}
+                WHERE c.model = :model AND c.embedding IS NOT NULL{where}
+                ORDER BY s LIMIT :depth)""")
         params |= {"vector": vector, "model": model}
     if not rankings:
         raise ValueError("a search needs a keyword query, a query vector or both")
