@@ -31,12 +31,14 @@ def extract_pdf(data: bytes, key: str, content_type: str | None, max_chars: int)
             page_text = pages[number].extract_text() or ""
         except Exception as exc:
             first_error = first_error or exc
+            parts.append("")  # an empty page keeps the later pages' numbers right
             continue
         parts.append(page_text)
         size += len(page_text) + 1
         if size >= max_chars:
             break
-    text = "\n".join(part for part in parts if part.strip())
+    # A form feed between pages: chunks cite their page by it (core/retrieval/sections.py).
+    text = "\n\f".join(parts)
     if not text.strip() and first_error is not None:
         return failed("pdf", first_error)
     return indexed(text, _info_title(reader) or first_line_title(text), max_chars)

@@ -69,3 +69,13 @@ def test_long_prose_is_cut_near_the_target_with_overlap():
 
 def test_empty_text_has_no_chunks():
     assert chunk_document("x.txt", None) == chunk_document("x.txt", "  \n ") == []
+
+
+def test_an_extracted_pdf_keeps_its_page_numbers():
+    from s3_ingest.core.extraction import extract
+    from s3_ingest_tests.core.extraction.test_pdf import make_pdf
+
+    data = make_pdf([["Trucks are serviced yearly."], [], ["Ships dock at Rotterdam."]])
+    chunks = chunk_document("r.pdf", extract(data, "r.pdf").text, "application/pdf")
+    assert [(c.page, c.text) for c in chunks] == [
+        (1, "Trucks are serviced yearly."), (3, "Ships dock at Rotterdam.")]
