@@ -78,6 +78,26 @@ class ChunkStore:
                 return
             after = rows[-1][0]
 
+    def partition_chunks(self, source: str, partition: str) -> Iterator[tuple[Any, ...]]:
+        """(key, position, heading, page, text, model, dimension, embedding bytes) of a
+        partition's chunks in (key, position) order, a page at a time."""
+        sql = self._sql(
+            "SELECT key, position, heading, page, text, model, dimension, embedding FROM chunks "
+            "WHERE source = ? AND partition = ? AND (key > ? OR (key = ? AND position > ?)) "
+            "ORDER BY key, position LIMIT ?"
+        )
+        params = (self.values.text(source), self.values.text(partition))
+        after: tuple[str, int] = ("", -1)
+        while True:
+            rows = self._read(
+                lambda c: c.execute(sql, (*params, after[0], after[0], after[1], _PAGE)).fetchall()
+            )
+            for row in rows:
+                yield (*row[:7], self._vector_value(row[7]))
+            if len(rows) < _PAGE:
+                return
+            after = (rows[-1][0], rows[-1][1])
+
     def chunk_states(self, source: str, partition: str) -> dict[str, ChunkState]:
         """key -> ChunkState for every document of the partition that has chunks."""
         sql = self._sql(

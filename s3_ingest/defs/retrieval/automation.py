@@ -16,7 +16,8 @@ from s3_ingest.defs.retrieval.assets import chunks_asset_key
 def build_chunks_automation_sensor(source: Source) -> AutomationConditionSensorDefinition:
     return AutomationConditionSensorDefinition(
         name=f"{source.name}_chunks_automation",
-        target=AssetSelection.assets(chunks_asset_key(source)),
+        # The chunks asset and whatever follows it (the Parquet export, when on).
+        target=AssetSelection.assets(chunks_asset_key(source)).downstream(),
         default_status=(
             DefaultSensorStatus.RUNNING if source.sensor_running else DefaultSensorStatus.STOPPED
         ),

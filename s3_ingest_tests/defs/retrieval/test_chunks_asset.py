@@ -19,6 +19,7 @@ from s3_ingest.defs.ingest.partitions import prefix_partitions
 from s3_ingest.defs.resources.index import IndexResource
 from s3_ingest.defs.resources.s3 import s3_resource_for, s3_resource_key
 from s3_ingest.defs.retrieval.assets import build_chunks_asset
+from s3_ingest.defs.retrieval.parquet import build_parquet_asset
 from s3_ingest_tests.conftest import make_source, put_objects
 from s3_ingest_tests.core.retrieval.fakes import HashingEmbedder
 
@@ -82,3 +83,35 @@ def test_a_documents_run_is_followed_by_its_chunks_run(local_s3, s3_client, buck
     assert metadata["dagster/row_count"] == 1
     with open_index(str(tmp_path / "index.db")) as index:
         assert index.chunk_count("docs", "a/") == 1 and index.chunk_count("docs", "b/") == 0
+
+
+def test_parquet_export_is_off_by_default_and_one_line_turns_it_on(
+        local_s3, s3_client, bucket, tmp_path, monkeypatch):
+    import pyarrow.parquet as pq
+
+    source = make_source(local_s3.endpoint_url, bucket)
+    monkeypatch.delenv("S3_INGEST_PARQUET_DIR", raising=False)
+    parquet_key = AssetKey(["docs", "parquet"])
+    assert parquet_key not in build_definitions([source]).resolve_asset_graph().get_all_asset_keys()
+
+    monkeypatch.setenv("S3_INGEST_PARQUET_DIR", str(tmp_path / "exports"))
+    defs = build_definitions([source])
+    assert defs.resolve_asset_graph().get(parquet_key).parent_keys == {
+        AssetKey(["docs", "chunks"])}
+    put_objects(s3_client, bucket, {"a/one.md": "# One\nKestrels hover.\n# Two\nOwls hunt."})
+    instance = DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions(prefix_partitions(source).name, ["a/"])
+    resources = {"index": IndexResource(url=str(tmp_path / "index.db")),
+                 s3_resource_key(source): s3_resource_for(source),
+                 "embedder": FakeEmbedderResource()}
+    assets = [build_documents_asset(source), build_chunks_asset(source),
+              build_parquet_asset(source, str(tmp_path / "exports"))]
+    result = materialize(assets, partition_key="a/", instance=instance, resources=resources)
+    assert result.success
+    chunks = pq.read_table(tmp_path / "exports" / "docs" / "chunks").to_pylist()
+    assert [(c["key"], c["position"], c["heading"], c["text"], c["partition"]) for c in chunks] == [
+        ("a/one.md", 0, "One", "Kestrels hover.", "a/"),
+        ("a/one.md", 1, "Two", "Owls hunt.", "a/")]  # readers decode the folder name
+    assert all(len(c["embedding"]) == 16 and c["model"] == "test/hashing" for c in chunks)
+    documents = pq.read_table(tmp_path / "exports" / "docs" / "documents").to_pylist()
+    assert [d["key"] for d in documents] == ["a/one.md"]
