@@ -53,7 +53,8 @@ def chunk_metadata(report: ChunkReport, total: int, dimension: int) -> dict[str,
     }
 
 
-def build_chunks_asset(source: Source) -> AssetsDefinition:
+def build_chunks_asset(source: Source, notice: str | None = None) -> AssetsDefinition:
+    """`notice`: why the index cannot search these vectors yet (PostgreSQL without pgvector)."""
     @asset(
         key=chunks_asset_key(source),
         deps=[documents_asset_key(source)],
@@ -66,6 +67,7 @@ def build_chunks_asset(source: Source) -> AssetsDefinition:
         description=(
             f"Passages of {source.name}'s documents (about 200-300 words, following headings, "
             "pages, rows and records) with their embeddings, for search by meaning."
+            + (f" NOTE: {notice}." if notice else "")
         ),
     )
     def chunks(context: AssetExecutionContext, config: ChunksConfig) -> MaterializeResult:

@@ -15,6 +15,7 @@ from s3_ingest.defs.retrieval.assets import build_chunks_asset
 from s3_ingest.defs.retrieval.automation import build_chunks_automation_sensor
 from s3_ingest.defs.retrieval.lineage import bucket_asset, with_bucket_upstream
 from s3_ingest.defs.retrieval.parquet import build_parquet_asset, parquet_folder
+from s3_ingest.defs.retrieval.vector_notice import vector_search_notice
 
 
 @dataclass
@@ -30,7 +31,8 @@ class RetrievalDefinitions:
 
 def retrieval_definitions(sources: Sequence[Source]) -> RetrievalDefinitions:
     assets: list[Any] = [bucket_asset(source) for source in sources]
-    assets += [build_chunks_asset(source) for source in sources]
+    notice = vector_search_notice() if sources else None
+    assets += [build_chunks_asset(source, notice) for source in sources]
     if folder := parquet_folder():
         assets += [build_parquet_asset(source, folder) for source in sources]
     sensors = [build_chunks_automation_sensor(source) for source in sources]

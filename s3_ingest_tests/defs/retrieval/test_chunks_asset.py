@@ -3,6 +3,8 @@ in step by its automation condition, and what each materialization reports."""
 
 from typing import Any
 
+import pytest
+
 from dagster import (
     AssetKey,
     ConfigurableResource,
@@ -115,3 +117,24 @@ def test_parquet_export_is_off_by_default_and_one_line_turns_it_on(
     assert all(len(c["embedding"]) == 16 and c["model"] == "test/hashing" for c in chunks)
     documents = pq.read_table(tmp_path / "exports" / "docs" / "documents").to_pylist()
     assert [d["key"] for d in documents] == ["a/one.md"]
+
+
+@pytest.mark.postgres
+def test_a_postgres_index_without_pgvector_is_named_at_load(local_s3, bucket, monkeypatch,
+                                                            caplog):
+    from s3_ingest_tests.postgres import fresh_database
+
+    source = make_source(local_s3.endpoint_url, bucket)
+    with fresh_database() as url:
+        monkeypatch.setenv("S3_INGEST_INDEX_URL", url)
+        with caplog.at_level("WARNING", logger="s3_ingest"):
+            defs = build_definitions([source])
+        description = defs.resolve_asset_graph().get(AssetKey(["docs", "chunks"])).description
+        with open_index(url) as index:
+            index.count()
+            missing = index.vector_search_unavailable
+    if missing:
+        assert "pgvector" in description and "falls back to keyword" in description
+        assert "pgvector extension is not installed" in caplog.text
+    else:
+        assert "NOTE" not in description and "pgvector" not in caplog.text
