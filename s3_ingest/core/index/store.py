@@ -190,7 +190,15 @@ class SqlIndex(ChunkStore, DocumentIndex):
     def delete_source(self, source: str, partition: str | None = None) -> int:
         where, params = self._where(source=source, partition=partition)
         sql = self._sql(f"DELETE FROM documents AS d {where}")
-        return self._write(lambda conn: conn.execute(sql, params).rowcount)
+        # A source or partition that goes (housekeeping) takes its chunks along: no chunks run
+        # is left to clean up after it.
+        chunks = self._sql(f"DELETE FROM chunks AS d {where}")
+
+        def work(conn: Any) -> int:
+            conn.execute(chunks, params)
+            return conn.execute(sql, params).rowcount
+
+        return self._write(work)
 
     def record_failures(
         self,

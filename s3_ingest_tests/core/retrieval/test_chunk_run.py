@@ -99,3 +99,13 @@ def test_a_model_change_without_full_still_replaces_the_old_vectors(index):
     report = chunk_partition(index, "docs", "p/", HashingEmbedder("model/two"))
     assert report.embedded == report.written > 0
     assert set(index.chunk_models()) == {"model/two"}
+
+
+def test_a_removed_partition_takes_its_chunks_along(index):
+    chunk_partition(index, "docs", "p/", HashingEmbedder())
+    index.upsert([doc("q/more.md", "Kestrels again.", partition="q/")])
+    chunk_partition(index, "docs", "q/", HashingEmbedder())
+    assert index.delete_source("docs", "p/") == 3  # documents, as before
+    assert index.chunk_count("docs", "p/") == 0 and index.chunk_count("docs", "q/") > 0
+    index.delete_source("docs")
+    assert index.chunk_count() == 0
