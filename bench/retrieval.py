@@ -44,6 +44,12 @@ MODES = ("keyword", "semantic", "hybrid")
 WORDS = ("freight truck driver invoice customer warehouse pallet route depot schedule delivery "
          "contract payment policy safety holiday manager portal report budget order shipment "
          "border customs trailer fuel service winter record office team training laptop").split()
+# Latency text: 5,000 made-up words drawn Zipf-like, so a two-word query matches a realistic
+# share of chunks (with 30 words, every chunk would match every query).
+_SYLLABLES = ("ka", "lo", "mi", "nu", "po", "ra", "se", "ti", "vu", "ze")
+VOCABULARY = [a + b + c + d for a in _SYLLABLES for b in _SYLLABLES for c in _SYLLABLES
+              for d in ("", "x", "qu", "zo", "ny")]
+ZIPF = [1 / (rank + 1) for rank in range(len(VOCABULARY))]
 
 
 def rss_mb() -> float:
@@ -116,12 +122,15 @@ def phase_embed(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
         index.upsert(document(f"p/{n:05d}.md", prose(rng, 500)) for n in range(args.embed_docs))
         index._connection().execute("PRAGMA wal_checkpoint(TRUNCATE)")
         before = _size(path)
+        cpu = time.process_time()
         report = chunk_partition(index, "bench", "p/", embedder)
+        cpu = time.process_time() - cpu
         index._connection().execute("PRAGMA wal_checkpoint(TRUNCATE)")
         grown = _size(path) - before
     return {"documents": args.embed_docs, "chunks": report.written, "seconds": report.seconds,
             "chunks_per_s": report.written / report.seconds,
             "embed_seconds": report.embed_seconds, "torch_threads": torch.get_num_threads(),
+            "cpu_seconds": cpu, "chunks_per_cpu_s": report.written / cpu,
             "bytes_per_1000_chunks": grown / report.written * 1000, "peak_rss_mb": rss_mb()}
 
 
@@ -147,9 +156,11 @@ def phase_latency(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
             vectors = np_rng.standard_normal((len(batch) * per_doc, 384)).astype("float32")
             vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
             rows: dict[str, list[ChunkRow]] = {}
+            words = rng.choices(VOCABULARY, ZIPF, k=len(batch) * per_doc * 60)
             for i, n in enumerate(batch):
                 key = f"p/{n:06d}.md"
-                rows[key] = [ChunkRow(key, p, None, None, prose(rng, 60), f"{n}-{p}", "d", model,
+                text = lambda p: " ".join(words[(i * per_doc + p) * 60:(i * per_doc + p + 1) * 60])  # noqa: E731
+                rows[key] = [ChunkRow(key, p, None, None, text(p), f"{n}-{p}", "d", model,
                                       384, vectors[i * per_doc + p].tobytes())
                              for p in range(per_doc)]
             index.replace_chunks("bench", "p/", rows)
@@ -161,7 +172,10 @@ def phase_latency(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
             t = time.perf_counter()
             qvectors.append(pack(embedder.embed([q])[0]))
             embed_ms.append((time.perf_counter() - t) * 1000)
-        keyword_queries = [" ".join(rng.sample(WORDS, 2)) for _ in queries]
+        # Two words of middling frequency (ranks 50-500): each matches some hundreds of chunks.
+        keyword_queries = [" ".join(rng.sample(VOCABULARY[50:500], 2)) for _ in queries]
+        matches = [len(index.search_chunks(q, None, model, limit=100_000, depth=100_000))
+                   for q in keyword_queries[:5]]
         timings: dict[str, list[float]] = {m: [] for m in MODES}
         for repeat in range(2):  # the first pass warms the page cache
             for q, v in zip(keyword_queries, qvectors):
@@ -173,7 +187,7 @@ def phase_latency(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
                         timings[mode].append((time.perf_counter() - t) * 1000)
         chunks = index.chunk_count()
     pct = lambda xs, p: sorted(xs)[min(len(xs) - 1, int(p * len(xs)))]  # noqa: E731
-    return {"chunks": chunks, "build_seconds": build,
+    return {"chunks": chunks, "build_seconds": build, "keyword_matches_sample": matches,
             "ms": {m: {"p50": pct(t, 0.5), "p95": pct(t, 0.95)} for m, t in timings.items()},
             "query_embedding_ms": {"p50": pct(embed_ms, 0.5), "p95": pct(embed_ms, 0.95)},
             "peak_rss_mb": rss_mb()}
@@ -209,10 +223,14 @@ PHASES = {"quality": phase_quality, "embed": phase_embed, "latency": phase_laten
 
 def run_phase(name: str, folder: Path, extra: list[str]) -> dict[str, Any]:
     command = [sys.executable, __file__, "--phase", name, "--folder", str(folder), *extra]
+    load = os.getloadavg()[0]
     done = subprocess.run(command, capture_output=True, text=True)
     if done.returncode != 0:
         raise SystemExit(f"phase {name} failed:\n{done.stderr[-3000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    # The machine's 1-minute load average before and after: on a shared machine, wall-clock
+    # figures mean little without it.
+    return json.loads(done.stdout.strip().splitlines()[-1]) | {
+        "load_average": [round(load, 1), round(os.getloadavg()[0], 1)]}
 
 
 def main() -> None:
@@ -223,6 +241,7 @@ def main() -> None:
     parser.add_argument("--docs", type=int, default=2_000, help="memory phase: N (and 5N)")
     parser.add_argument("--queries", type=int, default=52)
     parser.add_argument("--out", default=str(BENCH / "results"))
+    parser.add_argument("--only", choices=sorted(PHASES), help="run one phase, print its JSON")
     parser.add_argument("--phase", help=argparse.SUPPRESS)
     parser.add_argument("--folder", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -232,7 +251,11 @@ def main() -> None:
         print(json.dumps(PHASES[args.phase](args, Path(args.folder))))
         return
     sizes = ["--chunks", str(args.chunks), "--embed-docs", str(args.embed_docs),
-             "--queries", str(args.queries)]
+             "--queries", str(args.queries), "--docs", str(args.docs)]
+    if args.only:
+        with tempfile.TemporaryDirectory() as tmp:
+            print(json.dumps(run_phase(args.only, Path(tmp), sizes), indent=2))
+        return
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         results = {
@@ -259,10 +282,12 @@ def print_table(r: dict[str, Any]) -> None:
         print(f"| {mode} | {s['recall@10']:.3f} | {s['ndcg@10']:.3f} |")
     e, lat = r["embed"], r["latency"]
     print(f"\nembedding: {e['chunks']} chunks in {e['seconds']:.1f} s = {e['chunks_per_s']:.1f} "
-          f"chunks/s ({e['torch_threads']} threads); index growth "
+          f"chunks/s ({e['torch_threads']} threads, load average {e['load_average']}), "
+          f"{e['chunks_per_cpu_s']:.1f} chunks per CPU-second; index growth "
           f"{e['bytes_per_1000_chunks'] / 1e6:.2f} MB per 1,000 chunks; peak RSS "
           f"{e['peak_rss_mb']:.0f} MB")
-    print(f"latency at {lat['chunks']:,} chunks (ms, p50 / p95): " + ", ".join(
+    print(f"latency at {lat['chunks']:,} chunks (ms, p50 / p95; load average "
+          f"{lat['load_average']}): " + ", ".join(
         f"{m} {lat['ms'][m]['p50']:.1f} / {lat['ms'][m]['p95']:.1f}" for m in MODES)
         + f"; query embedding {lat['query_embedding_ms']['p50']:.1f} / "
         f"{lat['query_embedding_ms']['p95']:.1f}")

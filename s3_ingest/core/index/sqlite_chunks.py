@@ -88,6 +88,9 @@ def fused_statement(
     rank) over the rankings it is in. Returns HIT_COLUMNS, the score, and each ranking's rank."""
     clauses, params = filter_clauses(filters)
     where = "".join(f" AND {clause}" for clause in clauses)
+    # The documents join is what filters need; without filters the rankings skip it (a lookup
+    # per ranked chunk), and the final select's join still drops chunks whose document is gone.
+    join = _JOIN_DOCUMENT if clauses else ""
     params |= {"depth": int(depth), "limit": int(limit), "rrf_k": int(rrf_k)}
     rankings = []
     if match is not None:
@@ -96,7 +99,7 @@ def fused_statement(
         rankings.append(f"""
             SELECT id, 'keyword' AS kind, row_number() OVER (ORDER BY s, id) AS r FROM (
                 SELECT c.id AS id, {_CHUNK_BM25} AS s
-                FROM chunks_fts JOIN chunks AS c ON c.id = chunks_fts.rowid {_JOIN_DOCUMENT}
+                FROM chunks_fts JOIN chunks AS c ON c.id = chunks_fts.rowid {join}
                 WHERE chunks_fts MATCH :match{where}
                 ORDER BY s LIMIT :depth)""")
         params["match"] = match
@@ -104,7 +107,7 @@ def fused_statement(
         rankings.append(f"""
             SELECT id, 'semantic' AS kind, row_number() OVER (ORDER BY s, id) AS r FROM (
                 SELECT c.id AS id, vec_distance_cosine(c.embedding, :vector) AS s
-                FROM chunks AS c {_JOIN_DOCUMENT}
+                FROM chunks AS c {join}
                 WHERE c.model = :model AND c.embedding IS NOT NULL{where}
                 ORDER BY s LIMIT :depth)""")
         params |= {"vector": vector, "model": model}
