@@ -138,3 +138,42 @@ def test_a_postgres_index_without_pgvector_is_named_at_load(local_s3, bucket, mo
         assert "pgvector extension is not installed" in caplog.text
     else:
         assert "NOTE" not in description and "pgvector" not in caplog.text
+
+
+def test_the_endpoint_key_never_reaches_dagster(local_s3, s3_client, bucket, tmp_path,
+                                               monkeypatch):
+    from dagster import EnvVar
+
+    from s3_ingest.defs.resources.embedder import HttpEmbedderResource
+    from s3_ingest_tests.core.retrieval.test_http_embedder import SECRET, Endpoint
+
+    endpoint = Endpoint()
+    try:
+        monkeypatch.setenv("TEST_EMBEDDINGS_KEY", SECRET)
+        source = make_source(local_s3.endpoint_url, bucket)
+        put_objects(s3_client, bucket, {"a/one.md": "# One\nKestrels hover."})
+        documents, chunks = build_documents_asset(source), build_chunks_asset(source)
+        instance = DagsterInstance.ephemeral()
+        instance.add_dynamic_partitions(prefix_partitions(source).name, ["a/"])
+        resources = {
+            "index": IndexResource(url=str(tmp_path / "index.db")),
+            s3_resource_key(source): s3_resource_for(source),
+            "embedder": HttpEmbedderResource(base_url=endpoint.url, model="m",
+                                             api_key=EnvVar("TEST_EMBEDDINGS_KEY")),
+        }
+        assert materialize([documents], partition_key="a/", instance=instance,
+                           resources=resources).success
+        ok = materialize([chunks], partition_key="a/", instance=instance, resources=resources)
+        assert ok.success and endpoint.requests[-1]["auth"] == f"Bearer {SECRET}"
+        endpoint.script = [401]
+        failed = materialize([chunks], partition_key="a/", instance=instance,
+                             resources=resources, run_config={"ops": {chunks.op.name: {
+                                 "config": {"full": True}}}}, raise_on_error=False)
+        assert not failed.success
+        seen = "\n".join(repr(event) for run in instance.get_runs()
+                         for event in instance.all_logs(run.run_id))
+        seen += "\n".join(repr(run.run_config) + repr(run.tags) for run in instance.get_runs())
+        assert "HTTP 401" in seen  # the failure is there, and says what went wrong ...
+        assert SECRET not in seen  # ... without the key
+    finally:
+        endpoint.server.shutdown()
