@@ -109,3 +109,21 @@ def test_a_removed_partition_takes_its_chunks_along(index):
     assert index.chunk_count("docs", "p/") == 0 and index.chunk_count("docs", "q/") > 0
     index.delete_source("docs")
     assert index.chunk_count() == 0
+
+
+def test_a_version_1_index_gains_chunks_and_keeps_its_documents(tmp_path):
+    from s3_ingest.core.index import open_index
+
+    path = str(tmp_path / "old.db")
+    with open_index(path) as ix:
+        ix.upsert([doc("p/a.md", "# Alpha\nKestrels hover over the dunes.")])
+    old = sqlite3.connect(path)  # what version 1 left: no chunks tables
+    for statement in ("DROP TRIGGER chunks_fts_insert", "DROP TRIGGER chunks_fts_delete",
+                      "DROP TABLE chunks_fts", "DROP TABLE chunks", "PRAGMA user_version = 1"):
+        old.execute(statement)
+    old.commit()
+    old.close()
+    with open_index(path) as ix:
+        assert ix.count() == 1 and ix.chunk_count() == 0
+        assert chunk_partition(ix, "docs", "p/", HashingEmbedder()).written == 1
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 2
