@@ -6,8 +6,8 @@
 Phases, each in its own process (so each peak RSS is that phase's own):
 
   quality   a labelled set (bench/retrieval_corpus.py: 53 documents, 52 questions, most in other
-            words than their answers, a few identifiers) chunked and embedded with the default model; recall@10 and
-            nDCG@10 per mode, judged on documents
+            words than their answers, a few identifiers) chunked and embedded with the default
+            model; recall@10 and nDCG@10 per mode, judged on documents
   embed     a chunks run of generated documents (about 500 words each) with the default model:
             chunks/s on this machine's cores, and the index's growth per 1,000 chunks
   latency   search latency p50/p95 over --chunks chunks (generated text, random unit vectors:
@@ -91,7 +91,8 @@ def phase_quality(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
         for mode in MODES:
             recalls, ndcgs = [], []
             for query, relevant in QUERIES:
-                found = [h.key for h in retriever.search(query, mode, limit=10)]  # type: ignore[arg-type]
+                hits = retriever.search(query, mode, limit=10)  # type: ignore[arg-type]
+                found = [h.key for h in hits]
                 recalls.append(len(set(found) & set(relevant)) / len(relevant))
                 dcg = sum(1 / math.log2(rank + 2) for rank, key in enumerate(found)
                           if key in relevant)
@@ -159,7 +160,8 @@ def phase_latency(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
             words = rng.choices(VOCABULARY, ZIPF, k=len(batch) * per_doc * 60)
             for i, n in enumerate(batch):
                 key = f"p/{n:06d}.md"
-                text = lambda p: " ".join(words[(i * per_doc + p) * 60:(i * per_doc + p + 1) * 60])  # noqa: E731
+                start = i * per_doc * 60
+                text = lambda p: " ".join(words[start + p * 60:start + (p + 1) * 60])  # noqa: E731
                 rows[key] = [ChunkRow(key, p, None, None, text(p), f"{n}-{p}", "d", model,
                                       384, vectors[i * per_doc + p].tobytes())
                              for p in range(per_doc)]

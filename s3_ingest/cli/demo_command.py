@@ -75,7 +75,7 @@ def _print_index(index_url: str) -> None:
         click.echo('\nsearch "notes" with tag user=u-1: ' + ", ".join(h.key for h in users))
         with Retriever(index, LocalMiniLM()) as retriever:
             for mode in ("keyword", "hybrid"):
-                hits = retriever.search(DEMO_SEMANTIC_QUERY, mode, limit=3)  # type: ignore[arg-type]
+                hits = retriever.search(DEMO_SEMANTIC_QUERY, mode, limit=3)  # type: ignore
                 click.echo(f'\nsearch "{DEMO_SEMANTIC_QUERY}" --mode {mode}: '
                            + (", ".join(h.key for h in hits) or "no matches"))
                 for hit in hits[:1]:

@@ -16,7 +16,7 @@ def run_search(url: str, query: str, filters: SearchFilters, *, mode: str | None
     from s3_ingest.defs.resources.embedder import embedder_from_env
 
     with Retriever(url, embedder=_Lazy(embedder_from_env)) as retriever:
-        results = retriever.run(query, mode, filters, limit, chunks=chunks)  # type: ignore[arg-type]
+        results = retriever.run(query, mode, filters, limit, chunks=chunks)  # type: ignore
     if results.note:
         click.echo(f"note: {results.note}", err=True)
     for rank, hit in enumerate(results.hits, 1):

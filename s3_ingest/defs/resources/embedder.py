@@ -17,6 +17,7 @@ from s3_ingest.core.retrieval.embedder import Embedder
 
 URL_ENV, MODEL_ENV, KEY_ENV = (
     "S3_INGEST_EMBEDDINGS_URL", "S3_INGEST_EMBEDDINGS_MODEL", "S3_INGEST_EMBEDDINGS_API_KEY")
+DEFAULT_HTTP_MODEL = "text-embedding-3-small"  # OpenAI's; Ollama, vLLM and TEI need theirs named
 
 
 class LocalEmbedderResource(ConfigurableResource):
@@ -59,7 +60,7 @@ def embedder_resource() -> ConfigurableResource:
     if os.environ.get(URL_ENV):
         return HttpEmbedderResource(
             base_url=EnvVar(URL_ENV),
-            model=os.environ.get(MODEL_ENV, "text-embedding-3-small"),
+            model=os.environ.get(MODEL_ENV, DEFAULT_HTTP_MODEL),
             api_key=EnvVar(KEY_ENV) if os.environ.get(KEY_ENV) else None,
         )
     return LocalEmbedderResource()
@@ -70,8 +71,8 @@ def embedder_from_env() -> Embedder:
     if os.environ.get(URL_ENV):
         from s3_ingest.core.retrieval.http_embedder import HttpEmbedder
 
-        return HttpEmbedder(os.environ[URL_ENV], os.environ.get(MODEL_ENV, "text-embedding-3-small"),
-                            os.environ.get(KEY_ENV) or None)
+        model = os.environ.get(MODEL_ENV, DEFAULT_HTTP_MODEL)
+        return HttpEmbedder(os.environ[URL_ENV], model, os.environ.get(KEY_ENV) or None)
     from s3_ingest.core.retrieval.local_minilm import LocalMiniLM
 
     return LocalMiniLM()
