@@ -16,7 +16,6 @@ from dagster import (
     asset,
 )
 
-from s3_ingest.core.retrieval.parquet_export import export_partition
 from s3_ingest.core.sources import Source
 from s3_ingest.defs.ingest.partitions import SOURCE_TAG, prefix_partitions
 from s3_ingest.defs.retrieval.assets import chunks_asset_key
@@ -45,6 +44,9 @@ def build_parquet_asset(source: Source, folder: str) -> AssetsDefinition:
         description=f"{source.name}'s documents and chunks as Parquet files under {folder}.",
     )
     def parquet(context: AssetExecutionContext) -> MaterializeResult:
+        # Imported here: pyarrow costs every process that loads the code location 0.2 s.
+        from s3_ingest.core.retrieval.parquet_export import export_partition
+
         index = context.resources.index.open()
         written = export_partition(index, source.name, context.partition_key, folder)
         (documents, doc_rows), (chunks, chunk_rows) = written["documents"], written["chunks"]
