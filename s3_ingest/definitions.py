@@ -24,7 +24,9 @@ from s3_ingest.defs.ingest.schedules import build_reconcile_schedule
 from s3_ingest.defs.ingest.event_sensors import build_events_sensor
 from s3_ingest.defs.ingest.queue_visibility import warn_short_visibility_timeouts
 from s3_ingest.defs.ingest.sensors import build_poll_sensor
+from s3_ingest.defs.resources.embedder import embedder_resource
 from s3_ingest.defs.resources.index import index_resource
+from s3_ingest.defs.retrieval.definitions import retrieval_definitions
 from s3_ingest.defs.resources.s3 import s3_resource_for, s3_resource_key
 from s3_ingest.defs.resources.sqs import sqs_resource_for, sqs_resource_key
 
@@ -53,18 +55,22 @@ def build_definitions(sources: Sequence[Source], executor: str | None = None) ->
     warn_short_visibility_timeouts(sources)  # warns, never fails the load
     sync_jobs = {source.name: build_sync_job(source) for source in sources}
     housekeeping = build_housekeeping_job(sources)
+    retrieval = retrieval_definitions(sources)
     return Definitions(
         executor=executor_for(executor),
-        assets=[build_documents_asset(source) for source in sources],
+        assets=retrieval.with_lineage([build_documents_asset(source) for source in sources])
+        + retrieval.assets,
         asset_checks=[build_drift_check(source) for source in sources]
         + [build_source_drift_check(source) for source in sources],
         jobs=[*sync_jobs.values(), *(build_drift_job(s) for s in sources), housekeeping],
         schedules=[build_reconcile_schedule(s, sync_jobs[s.name]) for s in sources]
         + [housekeeping_schedule(housekeeping)],
         sensors=[build_poll_sensor(s, sync_jobs[s.name]) for s in sources]
-        + [build_events_sensor(s, sync_jobs[s.name]) for s in sources if s.events],
+        + [build_events_sensor(s, sync_jobs[s.name]) for s in sources if s.events]
+        + retrieval.sensors,
         resources={
             "index": index_resource(),
+            "embedder": embedder_resource(),
             **{s3_resource_key(source): s3_resource_for(source) for source in sources},
             **{sqs_resource_key(s): sqs_resource_for(s) for s in sources if s.events},
         },

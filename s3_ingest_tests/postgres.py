@@ -107,3 +107,4 @@ def empty_index_tables(url: str) -> None:
             # DELETE, not TRUNCATE: on tables this small it is several times faster.
             conn.execute("DELETE FROM documents")
             conn.execute("DELETE FROM failures")
+            conn.execute("DELETE FROM chunks")

@@ -28,7 +28,7 @@ def test_definitions_load_from_the_sample_sources_file():
     assert repo.asset_graph.get(AssetKey(["sample", "documents"])).partitions_def is not None
     assert {"index", "s3_sample"} <= set(repo.get_top_level_resources())
     # A concurrency pool per source caps its fetch steps across runs (production dagster.yaml).
-    [asset] = [a for a in repo.assets_defs_by_key.values() if a.key.path[0] == "sample"]
+    asset = repo.assets_defs_by_key[AssetKey(["sample", "documents"])]
     assert asset.op.pool == "s3_fetch_sample"
 
 
@@ -76,7 +76,8 @@ def test_a_full_definition_set_has_every_sensor_check_job_and_schedule(tmp_path)
     )
     repo = build_definitions(sources).get_repository_def()
     assert {s.name for s in repo.sensor_defs} == {
-        "alpha_poll_sensor", "beta_poll_sensor", "beta_events_sensor"}
+        "alpha_poll_sensor", "beta_poll_sensor", "beta_events_sensor",
+        "alpha_chunks_automation", "beta_chunks_automation"}
     assert {s.name for s in repo.schedule_defs} == {
         "alpha_reconcile_schedule", "beta_reconcile_schedule", "index_housekeeping_schedule"}
     assert {"alpha_sync", "beta_sync", "index_housekeeping"} <= {j.name for j in repo.get_all_jobs()}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -92,10 +93,19 @@ def sync(source_name, prefix, full, force_delete, sources_path, index_url, verbo
 @click.option("--tag", "tags", multiple=True, help="k=v; repeat to require several.")
 @click.option("--content-type", help="Only this content type, e.g. application/pdf.")
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 1000))
+@click.option("--mode", type=click.Choice(["keyword", "semantic", "hybrid"]),
+              help="Default: hybrid once chunks exist, keyword before.")
+@click.option("--chunks", "as_chunks", is_flag=True, help="Chunks, not documents.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per hit.")
 @click.option("--index", "index_url", help="Index URL or path (default $S3_INGEST_INDEX_URL).")
-def search(query, source, key_prefix, tags, content_type, limit, as_json, index_url) -> None:
-    """Ranked full-text search over the index, with snippets."""
+def search(query, source, key_prefix, tags, content_type, limit, mode, as_chunks, as_json,
+           index_url) -> None:
+    """Search by words (BM25), by meaning (embeddings) or both (fused), with snippets."""
+    from s3_ingest.cli.search_command import run_search
+    from s3_ingest.core.index import sqlite_path
+    from s3_ingest.core.index.location import resolve_index_url
+    from s3_ingest.core.retrieval import SearchError
+
     parsed = {}
     for tag in tags:
         key, sep, value = tag.partition("=")
@@ -103,29 +113,49 @@ def search(query, source, key_prefix, tags, content_type, limit, as_json, index_
             click.echo(f"error: --tag {tag!r} must look like key=value", err=True)
             sys.exit(EXIT_USAGE)
         parsed[key] = value
-    index = _open_existing_index(index_url)
+    url = resolve_index_url(index_url)
+    path = sqlite_path(url)
+    if path is not None and not Path(path).expanduser().exists():
+        click.echo(f"error: no index at {path}: run `s3-ingest sync` first", err=True)
+        sys.exit(EXIT_USAGE)
+    filters = SearchFilters(source=source, key_prefix=key_prefix, tags=parsed,
+                            content_type=content_type)
     try:
-        hits = index.search(
-            query,
-            SearchFilters(source=source, key_prefix=key_prefix, tags=parsed,
-                          content_type=content_type),
-            limit=limit,
-        )
-    finally:
-        index.close()
-    for rank, hit in enumerate(hits, 1):
-        if as_json:
-            click.echo(json.dumps({
-                "rank": rank, "source": hit.source, "bucket": hit.bucket, "key": hit.key,
-                "title": hit.title, "score": round(hit.score, 4), "snippet": hit.snippet,
-                "content_type": hit.content_type, "tags": hit.tags, "size": hit.size,
-                "last_modified": hit.last_modified.isoformat(),
-            }, ensure_ascii=False))
-        else:
-            click.echo(f"{rank:>2}. {hit.source}:{hit.key}  ({hit.score:.3g})")
-            click.echo(f"    {' '.join(hit.snippet.split())}")
-    if not hits and not as_json:
-        click.echo("no matches", err=True)
+        run_search(url, query, filters, mode=mode, limit=limit, chunks=as_chunks,
+                   as_json=as_json)
+    except SearchError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+
+
+@cli.command()
+@click.option("--source", "source_name", help="Only this source.")
+@click.option("--full", is_flag=True, help="Re-cut and re-embed everything (a model change).")
+@click.option("--sources", "sources_path", type=click.Path(dir_okay=False), help="Sources file.")
+@click.option("--index", "index_url", help="Index URL or path (default $S3_INGEST_INDEX_URL).")
+@click.option("-v", "--verbose", is_flag=True, help="Show Dagster's own event log.")
+def chunks(source_name, full, sources_path, index_url, verbose) -> None:
+    """Run the chunks assets for every indexed partition (what the automation sensor does)."""
+    from dagster import DagsterInstance
+
+    from s3_ingest.cli.chunks_runner import print_chunk_run, run_chunks
+    from s3_ingest.cli.settings import resolve_index_url
+    from s3_ingest.defs.resources.embedder import embedder_resource
+    from s3_ingest.defs.resources.index import IndexResource
+
+    _setup_logging(verbose)
+    try:
+        sources = load_sources(sources_path)
+    except SourcesFileError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    sources = [s for s in sources if not source_name or s.name == source_name]
+    instance = DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else \
+        DagsterInstance.ephemeral()
+    runs = run_chunks(sources, index=IndexResource(url=resolve_index_url(index_url)),
+                      embedder=embedder_resource(), instance=instance, full=full,
+                      run_config_base=_quiet_run_config(verbose), on_partition=print_chunk_run)
+    sys.exit(EXIT_OK if all(r.success for r in runs) else EXIT_RUN_FAILED)
 
 
 @cli.command()

@@ -26,3 +26,20 @@ def test_bench_runs_every_phase_and_writes_json(tmp_path):
     assert phases["changed_sync"]["fetched"] == phases["list_and_get"]["documents"]
     assert phases["diff"]["documents"] == 1000 and phases["diff"]["changes"] == 0
     assert "targets:" in result.stdout
+
+
+def test_retrieval_bench_reports_quality_and_cost(tmp_path):
+    result = subprocess.run(
+        [sys.executable, str(REPO / "bench" / "retrieval.py"), "--quick", "--out", str(tmp_path)],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    data = json.loads((tmp_path / "retrieval-latest.json").read_text())
+    scores = data["quality"]["scores"]
+    assert set(scores) == {"keyword", "semantic", "hybrid"}
+    # Quality is not a timing: the labelled set is fixed and the model deterministic.
+    assert scores["hybrid"]["ndcg@10"] > scores["keyword"]["ndcg@10"] + 0.3
+    assert scores["hybrid"]["ndcg@10"] >= scores["semantic"]["ndcg@10"]
+    assert data["latency"]["chunks"] == 2_000 and data["embed"]["chunks"] > 0
+    assert [m["documents"] for m in data["memory"]] == [200, 1_000]
+    assert "recall@10" in result.stdout and "chunks/s" in result.stdout

@@ -56,6 +56,11 @@ def test_demo_ingests_the_sample_and_searches_it(tmp_path):
     assert ", 0 failed." in out
     assert "handbook/data-retention-policy.md" in out.split('search "retention policy"')[1]
     assert "[" in out and "]" in out  # snippets highlight the matches
+    # A question in other words than its answer: keyword search misses it, hybrid finds it.
+    assert 'search "staff leave rules" --mode keyword: no matches' in out
+    hybrid = out.split('search "staff leave rules" --mode hybrid: ')[1].split("\n")[0]
+    assert hybrid.startswith("handbook/vacation-policy.md")
+    assert "chunks written" in out and "chunks FAILED" not in out
     assert out.rstrip().endswith("local S3 endpoint stopped")
     assert (tmp_path / ".s3_ingest" / "demo" / "index.db").exists()
 

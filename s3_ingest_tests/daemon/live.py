@@ -125,6 +125,17 @@ class LiveDeployment:
             self.s3.delete_object(Bucket=self.buckets[source], Key=key)
 
     # -- what the deployment did ------------------------------------------------------------
+    def chunk_keys(self, source: str) -> set[str]:
+        """Keys of the source's documents that have chunks in the index."""
+        if not self.index_path.exists():
+            return set()
+        index = SqliteIndex(str(self.index_path))
+        try:
+            return {key for partition in index.partitions(source)
+                    for key in index.chunk_states(source, partition)}
+        finally:
+            index.close()
+
     def documents(self, source: str) -> dict[str, str]:
         """key -> text of the source's documents in the index ({} before the first run)."""
         if not self.index_path.exists():

@@ -59,9 +59,12 @@ def test_sensors_alone_keep_the_index_in_step_under_the_real_daemon(live):
         and texts_contain(live, "evented", {"x/1.md": "kiwi", "x/2.md": "xigua"})
         and live.in_flight() == 0,
         CHANGE_TIMEOUT_S, "the first fill")
+    # Each documents run is followed by its chunks run: the chunks automation sensor asks.
+    live.wait_until(lambda: live.chunk_keys("polled") == {"a/1.md", "a/2.md", "b/3.md"},
+                    CHANGE_TIMEOUT_S, "the chunks of the first fill")
     # Both of evented's sensors saw the first fill; it ran once (a run that failed - on a
     # machine this loaded, it can - is rightly followed by another).
-    runs = live.runs("evented")
+    runs = [r for r in live.runs("evented") if r.job_name == "evented_sync"]
     shown = [(r.tags.get("s3_ingest/trigger"), r.status.value, r.tags.get("dagster/run_key"))
              for r in runs]
     assert {r.tags["dagster/partition"] for r in runs} == {"x/"}, shown

@@ -61,7 +61,10 @@ def extract_pdf(
                 ocr_note = f"ocr failed: {describe(exc)}"
         if ocr_note:
             properties["pages_without_text"] = len(scanned)
-    text = "\n".join(texts[number] for number in sorted(texts) if texts[number].strip())
+    # A form feed between pages, empty ones kept: chunks cite their page by it
+    # (core/retrieval/sections.py).
+    last_page = max(texts) if texts else -1
+    text = "\n\f".join(texts.get(number, "") for number in range(last_page + 1))
     if not text.strip():
         if ocr_note:
             return with_properties(metadata_only(f"scanned pdf: no text layer ({ocr_note})"), properties)

@@ -30,6 +30,12 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from s3_ingest.core.index.base import SearchFilters, SearchHit
+from s3_ingest.core.index.postgres_chunks import (
+    NO_PGVECTOR,
+    chunk_search_schema_v2,
+    enable_pgvector,
+    fused_statement,
+)
 from s3_ingest.core.index.columns import COLUMNS, UPDATABLE
 from s3_ingest.core.index.postgres_search import (
     MAX_QUERY_TERMS,
@@ -113,7 +119,7 @@ class PostgresIndex(SqlIndex):
     column_types = ColumnTypes(
         row_id="bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY", text="text",
         key='text COLLATE "C"',  # byte order = code point order = S3's
-        integer="bigint", time="timestamptz", json="jsonb",
+        integer="bigint", time="timestamptz", json="jsonb", vector="real[]",
     )  # fmt: skip
 
     def __init__(
@@ -247,6 +253,7 @@ class PostgresIndex(SqlIndex):
                 migrate(conn, self, sql.Identifier(schema[0]).as_string(conn) + ".")
                 if self.unaccent is None:
                     self.unaccent = config_uses_unaccent(conn)
+                self.vector_search_unavailable = None if enable_pgvector(conn) else NO_PGVECTOR
 
     def schema_version(self, conn: psycopg.Connection) -> int:
         exists = conn.execute(
@@ -268,7 +275,48 @@ class PostgresIndex(SqlIndex):
         schema, self.unaccent = text_search_schema_v1(conn, prefix)
         return schema
 
+    def search_schema_v2(self, conn: psycopg.Connection, prefix: str) -> SearchSchema:
+        return chunk_search_schema_v2(prefix)
+
     # ---------------------------------------------------------------------------------- search
+
+    vector_search_unavailable: str | None = None  # set when the schema is first ensured
+
+    def _vector_param(self, blob: bytes | None) -> Any:
+        import array
+
+        return None if blob is None else array.array("f", blob).tolist()
+
+    def _vector_value(self, stored: Any) -> bytes | None:
+        import array
+
+        return None if stored is None else array.array("f", stored).tobytes()
+
+    def search_chunks(
+        self,
+        query: str | None,
+        vector: bytes | None,
+        model: str | None,
+        filters: SearchFilters | None = None,
+        *,
+        limit: int = 10,
+        depth: int = 100,
+        rrf_k: int = 60,
+    ) -> list[tuple[Any, ...]]:
+        """As SqliteIndex.search_chunks; a vector without pgvector raises RuntimeError."""
+        self._read(lambda conn: None)  # the schema (and the pgvector check) comes first
+        if vector is not None and self.vector_search_unavailable:
+            raise RuntimeError(self.vector_search_unavailable)
+        tsquery = ts_query(query) if query else None
+        if (tsquery is None and vector is None) or limit <= 0:
+            return []
+        floats = self._vector_param(vector)
+        sql, params = fused_statement(
+            filters or SearchFilters(), tsquery=tsquery, vector=floats, model=model,
+            depth=depth, limit=limit, rrf_k=rrf_k, values=self.values,
+        )
+        return self._read(lambda conn: conn.execute(sql, params).fetchall())
+
 
     def search(
         self, query: str, filters: SearchFilters | None = None, limit: int = 10

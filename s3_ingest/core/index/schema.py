@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +24,7 @@ class ColumnTypes:
     integer: str
     time: str
     json: str
+    vector: str = "BLOB"  # an embedding: float32 bytes (sqlite-vec's format) or real[]
 
 
 # (column, kind in ColumnTypes, NOT NULL): the documents table, in columns.COLUMNS order.
@@ -56,6 +57,25 @@ _FAILURE_COLUMNS = (
 )
 
 
+# Version 2: the chunks of each document, with their embeddings (core/index/chunk_store.py).
+# `doc_hash` is the hash of the document text they were cut from; `text_hash` that of what was
+# embedded; `model` and `dimension` name the vector's model, so two models are never mixed.
+_CHUNK_COLUMNS = (
+    ("source", "text", True),
+    ("key", "key", True),
+    ("partition", "text", True),
+    ("position", "integer", True),
+    ("heading", "text", False),
+    ("page", "integer", False),
+    ("text", "text", True),
+    ("text_hash", "text", True),
+    ("doc_hash", "text", True),
+    ("model", "text", False),
+    ("dimension", "integer", False),
+    ("embedding", "vector", False),
+)
+
+
 @dataclass(frozen=True, slots=True)
 class SearchSchema:
     """A backend's full-text structures: DDL run before the shared tables (what a generated
@@ -76,6 +96,8 @@ class SchemaOwner(Protocol):
     def record_schema_version(self, conn: Any, version: int) -> None: ...
 
     def search_schema_v1(self, conn: Any, prefix: str) -> SearchSchema: ...
+
+    def search_schema_v2(self, conn: Any, prefix: str) -> SearchSchema: ...
 
 
 def _column(types: ColumnTypes, name: str, kind: str, not_null: bool) -> str:
@@ -101,6 +123,18 @@ def tables_v1(types: ColumnTypes, prefix: str, extra_columns: Sequence[str] = ()
     ]
 
 
+def tables_v2(types: ColumnTypes, prefix: str, extra_columns: Sequence[str] = ()) -> list[str]:
+    """The chunks table of version 2."""
+    chunks = [f"id {types.row_id}"]
+    chunks += [_column(types, *spec) for spec in _CHUNK_COLUMNS]
+    chunks += [*extra_columns, "UNIQUE (source, key, position)"]
+    return [
+        f"CREATE TABLE IF NOT EXISTS {prefix}chunks ({', '.join(chunks)})",
+        "CREATE INDEX IF NOT EXISTS chunks_source_partition "
+        f"ON {prefix}chunks (source, partition, key)",
+    ]
+
+
 def migrate(conn: Any, owner: SchemaOwner, prefix: str = "") -> None:
     """Bring the database to SCHEMA_VERSION; the caller holds one transaction around it, so a
     migration lands whole or not at all."""
@@ -115,6 +149,11 @@ def migrate(conn: Any, owner: SchemaOwner, prefix: str = "") -> None:
         tables = tables_v1(owner.column_types, prefix, search.columns)
         for statement in (*search.before, *tables, *search.after):
             conn.execute(statement)
-    # Later versions: `if version < 2: ...` here, each step inside the caller's transaction.
+    if version < 2:
+        search = owner.search_schema_v2(conn, prefix)
+        tables = tables_v2(owner.column_types, prefix, search.columns)
+        for statement in (*search.before, *tables, *search.after):
+            conn.execute(statement)
+    # Later versions: `if version < 3: ...` here, each step inside the caller's transaction.
     if version < SCHEMA_VERSION:
         owner.record_schema_version(conn, SCHEMA_VERSION)

@@ -28,6 +28,8 @@ from s3_ingest.core.index.retry import retrying
 from s3_ingest.core.index.rows import Values, search_hit, utc
 from s3_ingest.core.index.schema import SCHEMA_VERSION, ColumnTypes, SearchSchema, migrate
 from s3_ingest.core.index.sqlite_fts import FTS_SCHEMA_V1, encodable, fts_query, search_statement
+from s3_ingest.core.index.sqlite_chunks import CHUNK_FTS_SCHEMA, fused_statement
+from s3_ingest.core.index.sqlite_vectors import VectorConnections
 from s3_ingest.core.index.store import SqlIndex
 
 __all__ = ["SCHEMA_VERSION", "SqliteIndex", "fts_query"]
@@ -85,6 +87,7 @@ class SqliteIndex(SqlIndex):
         self.busy_timeout_s = float(busy_timeout_s)
         self._local = threading.local()
         self._connections: list[tuple[threading.Thread, sqlite3.Connection]] = []
+        self._vectors = VectorConnections(self.path, self.busy_timeout_s)
 
     def __repr__(self) -> str:
         return f"SqliteIndex({str(self.path)!r})"
@@ -133,10 +136,12 @@ class SqliteIndex(SqlIndex):
         self._connections = alive
 
     def _forget_after_fork(self) -> None:
+        self._vectors.forget()
         self._local = threading.local()
         self._connections = []
 
     def _release(self) -> None:
+        self._vectors.close()
         connections, self._connections = self._connections, []
         for _, conn in connections:
             try:
@@ -196,6 +201,9 @@ class SqliteIndex(SqlIndex):
     def search_schema_v1(self, conn: sqlite3.Connection, prefix: str) -> SearchSchema:
         return SearchSchema(after=FTS_SCHEMA_V1)
 
+    def search_schema_v2(self, conn: sqlite3.Connection, prefix: str) -> SearchSchema:
+        return SearchSchema(after=CHUNK_FTS_SCHEMA)
+
     # ---------------------------------------------------------------------------------- search
 
     def search(
@@ -207,6 +215,37 @@ class SqliteIndex(SqlIndex):
         sql, params = search_statement(match, filters or SearchFilters(), limit)
         rows = self._read(lambda conn: conn.execute(sql, params).fetchall())
         return [search_hit(row, self.values) for row in rows]
+
+    vector_search_unavailable: str | None = None  # sqlite-vec ships with the package
+
+    def search_chunks(
+        self,
+        query: str | None,
+        vector: bytes | None,
+        model: str | None,
+        filters: SearchFilters | None = None,
+        *,
+        limit: int = 10,
+        depth: int = 100,
+        rrf_k: int = 60,
+    ) -> list[tuple[Any, ...]]:
+        """Chunks ranked by keyword (`query`), by vector (`vector` of `model`) or both fused
+        (sqlite_chunks.fused_statement): HIT_COLUMNS, score, keyword rank, semantic rank."""
+        match = fts_query(encodable(query)) if query else None
+        if (match is None and vector is None) or limit <= 0:
+            return []
+        self._connection()  # the schema exists before the vector connection opens the file
+        sql, params = fused_statement(
+            filters or SearchFilters(), match=match, vector=vector, model=model,
+            depth=depth, limit=limit, rrf_k=rrf_k,
+        )
+        return retrying(lambda: self._vectors.rows(sql, params), _apsw_busy, *self._retry_limits())
+
+
+def _apsw_busy(error: BaseException) -> bool:
+    import apsw
+
+    return isinstance(error, (apsw.BusyError, apsw.LockedError))
 
 
 @contextmanager

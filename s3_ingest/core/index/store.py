@@ -19,7 +19,10 @@ from datetime import datetime, timezone
 from typing import Any, TypeVar
 
 from s3_ingest.core.documents import Document
-from s3_ingest.core.index.base import PartitionSummary, DocumentIndex, FailureRecord, ManifestEntry
+from s3_ingest.core.index.base import (
+    DocumentIndex, FailureRecord, ManifestEntry, PartitionSummary,
+)
+from s3_ingest.core.index.chunk_store import ChunkStore
 from s3_ingest.core.index.columns import COLUMNS, DOCUMENT_COLUMNS, UPDATABLE
 from s3_ingest.core.index.retry import retrying
 from s3_ingest.core.index.rows import Values, document_row, row_document
@@ -42,7 +45,7 @@ _FAILURE_UPSERT = (
 )
 
 
-class SqlIndex(DocumentIndex):
+class SqlIndex(ChunkStore, DocumentIndex):
     values: Values = Values()
     paramstyle = "qmark"  # or "format" (%s)
     closed_error: type[Exception] = RuntimeError  # what a closed index raises, per driver
@@ -189,7 +192,15 @@ class SqlIndex(DocumentIndex):
     def delete_source(self, source: str, partition: str | None = None) -> int:
         where, params = self._where(source=source, partition=partition)
         sql = self._sql(f"DELETE FROM documents AS d {where}")
-        return self._write(lambda conn: conn.execute(sql, params).rowcount)
+        # A source or partition that goes (housekeeping) takes its chunks along: no chunks run
+        # is left to clean up after it.
+        chunks = self._sql(f"DELETE FROM chunks AS d {where}")
+
+        def work(conn: Any) -> int:
+            conn.execute(chunks, params)
+            return conn.execute(sql, params).rowcount
+
+        return self._write(work)
 
     def record_failures(
         self,

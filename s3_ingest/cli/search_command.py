@@ -1,0 +1,82 @@
+"""`s3-ingest search`: keyword, semantic or hybrid, documents or chunks, text or JSON."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+from s3_ingest.core.index import SearchFilters, SearchHit
+from s3_ingest.core.retrieval import DocumentHit, Retriever
+
+
+def run_search(url: str, query: str, filters: SearchFilters, *, mode: str | None, limit: int,
+               chunks: bool, as_json: bool) -> int:
+    from s3_ingest.defs.resources.embedder import embedder_from_env
+
+    with Retriever(url, embedder=_Lazy(embedder_from_env)) as retriever:
+        results = retriever.run(query, mode, filters, limit, chunks=chunks)  # type: ignore
+    if results.note:
+        click.echo(f"note: {results.note}", err=True)
+    for rank, hit in enumerate(results.hits, 1):
+        if as_json:
+            click.echo(json.dumps(_json(rank, hit, results.mode), ensure_ascii=False))
+        else:
+            _text(rank, hit, results.mode)
+    if not results.hits and not as_json:
+        click.echo("no matches", err=True)
+    return 0
+
+
+def _chunk(hit: Any) -> dict[str, Any] | None:
+    chunk = hit if not isinstance(hit, (DocumentHit, SearchHit)) else getattr(hit, "chunk", None)
+    if chunk is None:
+        return None
+    return {"text": chunk.text, "heading": chunk.heading, "page": chunk.page,
+            "position": chunk.position}
+
+
+def _json(rank: int, hit: Any, mode: str) -> dict[str, Any]:
+    snippet = getattr(hit, "snippet", None) or getattr(hit, "text", "")
+    return {
+        "rank": rank, "mode": mode, "source": hit.source, "bucket": hit.bucket, "key": hit.key,
+        "title": hit.title, "score": round(hit.score, 4), "snippet": snippet,
+        "content_type": hit.content_type, "tags": hit.tags, "size": hit.size,
+        "last_modified": hit.last_modified.isoformat(), "chunk": _chunk(hit),
+    }
+
+
+def _text(rank: int, hit: Any, mode: str) -> None:
+    chunk = _chunk(hit)
+    where = ""
+    if chunk:
+        where = "".join([f"  § {chunk['heading']}" if chunk["heading"] else "",
+                         f"  p.{chunk['page']}" if chunk["page"] else ""])
+    click.echo(f"{rank:>2}. {hit.source}:{hit.key}  ({hit.score:.3g}, {mode}){where}")
+    text = getattr(hit, "snippet", None) or (chunk or {}).get("text", "")
+    words = " ".join(text.split())
+    click.echo(f"    {words[:300]}{'…' if len(words) > 300 else ''}")
+
+
+class _Lazy:
+    """The embedder, built only if the search needs one (keyword search never loads a model)."""
+
+    def __init__(self, build: Any) -> None:
+        self._build, self._embedder = build, None
+
+    def _get(self) -> Any:
+        if self._embedder is None:
+            self._embedder = self._build()
+        return self._embedder
+
+    @property
+    def model(self) -> str:
+        return self._get().model
+
+    @property
+    def dimension(self) -> int:
+        return self._get().dimension
+
+    def embed(self, texts: Any) -> Any:
+        return self._get().embed(texts)

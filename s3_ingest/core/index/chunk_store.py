@@ -1,0 +1,187 @@
+"""Chunks and their embeddings, stored beside the documents they are cut from (schema v2),
+written once for every SQL backend as a mix-in of `SqlIndex`.
+
+A chunk row carries the hash of its document's text (`doc_hash`), so a chunks run can tell
+which documents changed without reading their old chunks, and the hash of what was embedded
+(`text_hash`), so a changed document's unchanged passages keep their vectors. Each call to
+`replace_chunks` is one transaction: a document's old chunks go and its new ones land together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+# Documents per page when a chunks run walks a partition: memory stays one page, whatever
+# the partition holds.
+_PAGE = 200
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkRow:
+    """A chunk as stored: position, heading path, page, text, hashes, and its vector (float32
+    little-endian bytes) with the model and dimension it came from."""
+
+    key: str
+    position: int
+    heading: str | None
+    page: int | None
+    text: str
+    text_hash: str
+    doc_hash: str
+    model: str | None
+    dimension: int | None
+    embedding: bytes | None
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkState:
+    """What the chunks of one document were made from: its text hash and their model."""
+
+    doc_hash: str
+    model: str | None
+    chunks: int
+
+
+class ChunkStore:
+    """Mixed into SqlIndex: uses its `_read`, `_write`, `_sql`, `_chunks` and `values`."""
+
+    _read: Any
+    _write: Any
+    _sql: Any
+    _chunks: Any
+    values: Any
+
+    def _vector_param(self, blob: bytes | None) -> Any:
+        """How this backend stores a vector (SQLite: the bytes as they are)."""
+        return blob
+
+    def _vector_value(self, stored: Any) -> bytes | None:
+        return None if stored is None else bytes(stored)
+
+    def document_texts(
+        self, source: str, partition: str
+    ) -> Iterator[tuple[str, str | None, str | None, str | None]]:
+        """(key, content_type, title, text) of a partition's documents, in key order, a page
+        at a time."""
+        after = ""
+        sql = self._sql(
+            "SELECT key, content_type, title, text FROM documents WHERE source = ? "
+            "AND partition = ? AND key > ? ORDER BY key LIMIT ?"
+        )
+        params = (self.values.text(source), self.values.text(partition))
+        while True:
+            rows = self._read(lambda c: c.execute(sql, (*params, after, _PAGE)).fetchall())
+            yield from rows
+            if len(rows) < _PAGE:
+                return
+            after = rows[-1][0]
+
+    def partition_chunks(self, source: str, partition: str) -> Iterator[tuple[Any, ...]]:
+        """(key, position, heading, page, text, model, dimension, embedding bytes) of a
+        partition's chunks in (key, position) order, a page at a time."""
+        sql = self._sql(
+            "SELECT key, position, heading, page, text, model, dimension, embedding FROM chunks "
+            "WHERE source = ? AND partition = ? AND (key > ? OR (key = ? AND position > ?)) "
+            "ORDER BY key, position LIMIT ?"
+        )
+        params = (self.values.text(source), self.values.text(partition))
+        after: tuple[str, int] = ("", -1)
+        while True:
+            rows = self._read(
+                lambda c: c.execute(sql, (*params, after[0], after[0], after[1], _PAGE)).fetchall()
+            )
+            for row in rows:
+                yield (*row[:7], self._vector_value(row[7]))
+            if len(rows) < _PAGE:
+                return
+            after = (rows[-1][0], rows[-1][1])
+
+    def chunk_states(self, source: str, partition: str) -> dict[str, ChunkState]:
+        """key -> ChunkState for every document of the partition that has chunks."""
+        sql = self._sql(
+            "SELECT key, min(doc_hash), min(model), max(model), count(*) FROM chunks "
+            "WHERE source = ? AND partition = ? GROUP BY key"
+        )
+        params = (self.values.text(source), self.values.text(partition))
+        rows = self._read(lambda c: c.execute(sql, params).fetchall())
+        # A document whose chunks carry two models (never written so, but possible after a
+        # crash of an old version) reads as model None: it is re-embedded.
+        return {
+            key: ChunkState(doc_hash, low if low == high else None, int(n))
+            for key, doc_hash, low, high, n in rows
+        }
+
+    def chunk_vectors(self, source: str, key: str, model: str) -> dict[str, bytes]:
+        """text_hash -> vector of a document's stored chunks embedded with `model`."""
+        sql = self._sql(
+            "SELECT text_hash, embedding FROM chunks WHERE source = ? AND key = ? AND model = ?"
+        )
+        params = (self.values.text(source), self.values.text(key), model)
+        rows = self._read(lambda c: c.execute(sql, params).fetchall())
+        return {h: v for h, e in rows if (v := self._vector_value(e)) is not None}
+
+    def replace_chunks(
+        self,
+        source: str,
+        partition: str,
+        documents: dict[str, Sequence[ChunkRow]],
+        deleted_keys: Iterable[str] = (),
+    ) -> int:
+        """In one transaction: each document's chunks become `documents[key]`, and the chunks
+        of `deleted_keys` go. Returns how many chunks were deleted for `deleted_keys`."""
+        source_text, partition_text = self.values.text(source), self.values.text(partition)
+        replaced = sorted(self.values.text(k) for k in documents)
+        gone = sorted({self.values.text(k) for k in deleted_keys} - set(replaced))
+        insert = self._sql(
+            "INSERT INTO chunks (source, key, partition, position, heading, page, text, "
+            "text_hash, doc_hash, model, dimension, embedding) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        )
+        rows = [
+            (source_text, self.values.text(r.key), partition_text, r.position,
+             self.values.text(r.heading), r.page, self.values.text(r.text), r.text_hash,
+             r.doc_hash, r.model, r.dimension, self._vector_param(r.embedding))
+            for key in sorted(documents) for r in documents[key]
+        ]  # fmt: skip
+
+        def work(conn: Any) -> int:
+            deleted = 0
+            for keys, counting in ((replaced, False), (gone, True)):
+                for marks, part in self._chunks(keys):
+                    sql = self._sql(f"DELETE FROM chunks WHERE source = ? AND key IN {marks}")
+                    count = conn.execute(sql, [source_text, *part]).rowcount
+                    deleted += count if counting else 0
+            if rows:
+                conn.cursor().executemany(insert, rows)
+            return deleted
+
+        return self._write(work)
+
+    def orphan_chunk_keys(self, source: str, partition: str) -> list[str]:
+        """Keys with chunks in the partition whose document is gone, moved or has no text."""
+        sql = self._sql(
+            "SELECT DISTINCT c.key FROM chunks AS c LEFT JOIN documents AS d "
+            "ON d.source = c.source AND d.key = c.key AND d.partition = c.partition "
+            "WHERE c.source = ? AND c.partition = ? AND (d.key IS NULL OR d.text IS NULL)"
+        )
+        params = (self.values.text(source), self.values.text(partition))
+        return sorted(k for (k,) in self._read(lambda c: c.execute(sql, params).fetchall()))
+
+    def chunk_count(self, source: str | None = None, partition: str | None = None) -> int:
+        clauses, params = [], []
+        for column, value in (("source", source), ("partition", partition)):
+            if value is not None:
+                clauses.append(f"{column} = ?")
+                params.append(self.values.text(value))
+        where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
+        sql = self._sql(f"SELECT count(*) FROM chunks {where}")
+        row = self._read(lambda c: c.execute(sql, params).fetchone())
+        return int(row[0]) if row else 0
+
+    def chunk_models(self) -> dict[str, int]:
+        """model -> how many chunks carry its vectors (None: chunks not embedded)."""
+        sql = "SELECT model, count(*) FROM chunks GROUP BY model"
+        rows = self._read(lambda c: c.execute(sql).fetchall())
+        return {model: int(n) for model, n in rows}

@@ -1,0 +1,135 @@
+"""A chunks run for one partition: cut its documents into chunks, embed what is new, store them.
+
+Incremental by content hash: a document whose text hash and model match its stored chunks is
+left alone (its chunks count as reused); a changed document is cut again and only chunks whose
+text is new are embedded - the others keep their vectors. Chunks of documents that are gone (or
+lost their text) are deleted. `full` re-embeds everything, which is how a model change lands:
+vectors of two models are never mixed in one document, and search only compares vectors of the
+query's model.
+
+Documents are read a page at a time and written in batches, each batch one transaction that
+replaces its documents' chunks whole; the chunks of deleted documents go in the last one. A
+crash leaves every document either with its old chunks or its new ones, and the next run
+resumes by hash. Memory is one page of documents and one batch of vectors.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from s3_ingest.core.index.chunk_store import ChunkRow
+from s3_ingest.core.retrieval.chunking import chunk_document, embedding_text
+from s3_ingest.core.retrieval.chunks import text_hash
+from s3_ingest.core.retrieval.embedder import Embedder
+from s3_ingest.core.retrieval.vectors import pack
+
+BATCH_DOCUMENTS = 32
+
+
+@dataclass
+class ChunkReport:
+    source: str
+    partition: str
+    model: str
+    documents: int = 0
+    documents_changed: int = 0
+    written: int = 0
+    reused: int = 0
+    deleted: int = 0
+    embedded: int = 0
+    seconds: float = 0.0
+    embed_seconds: float = 0.0
+    documents_deleted: list[str] = field(default_factory=list)
+
+    @property
+    def chunks_per_second(self) -> float:
+        return self.written / self.seconds if self.seconds > 0 else 0.0
+
+
+@dataclass
+class _Pending:
+    """A changed document waiting for its batch: its chunks, and the vectors it can reuse."""
+
+    chunks: list[Any]
+    hashes: list[str]
+    texts: list[str]
+    doc_hash: str
+    known: dict[str, bytes]
+
+
+def chunk_partition(
+    index: Any,
+    source: str,
+    partition: str,
+    embedder: Embedder,
+    *,
+    full: bool = False,
+    batch_documents: int = BATCH_DOCUMENTS,
+    progress: Callable[[ChunkReport], None] | None = None,
+) -> ChunkReport:
+    started = time.perf_counter()
+    model, dimension = embedder.model, embedder.dimension
+    report = ChunkReport(source, partition, model)
+    states = index.chunk_states(source, partition)
+    pending: dict[str, _Pending] = {}
+
+    def flush(deleted_keys: list[str]) -> None:
+        rows = _embed(pending, embedder, model, dimension, report)
+        report.deleted += index.replace_chunks(source, partition, rows, deleted_keys)
+        pending.clear()
+
+    for key, content_type, _title, text in index.document_texts(source, partition):
+        if not text or not text.strip():
+            continue  # metadata-only documents have nothing to chunk: orphan_chunk_keys
+        report.documents += 1
+        doc_hash = text_hash(text)
+        state = states.get(key)
+        if not full and state and state.doc_hash == doc_hash and state.model == model:
+            report.reused += state.chunks
+            continue
+        report.documents_changed += 1
+        chunks = chunk_document(key, text, content_type)
+        texts = [embedding_text(chunk) for chunk in chunks]
+        known = index.chunk_vectors(source, key, model) if (state and not full) else {}
+        pending[key] = _Pending(chunks, [text_hash(t) for t in texts], texts, doc_hash, known)
+        if len(pending) >= batch_documents:
+            flush([])
+            if progress:
+                progress(report)
+    gone = index.orphan_chunk_keys(source, partition)
+    report.documents_deleted = gone
+    flush(gone)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _embed(
+    pending: dict[str, _Pending], embedder: Embedder, model: str, dimension: int,
+    report: ChunkReport,
+) -> dict[str, list[ChunkRow]]:
+    """One embedder call for the batch's new chunk texts; rows for every pending document."""
+    missing: dict[str, str] = {}
+    for doc in pending.values():
+        for h, t in zip(doc.hashes, doc.texts):
+            if h not in doc.known:
+                missing.setdefault(h, t)
+    fresh: dict[str, bytes] = {}
+    if missing:
+        began = time.perf_counter()
+        vectors = embedder.embed(list(missing.values()))
+        report.embed_seconds += time.perf_counter() - began
+        report.embedded += len(missing)
+        fresh = {h: pack(v) for h, v in zip(missing, vectors)}
+    rows: dict[str, list[ChunkRow]] = {}
+    for key, doc in pending.items():
+        report.written += len(doc.chunks)
+        report.reused += sum(1 for h in doc.hashes if h in doc.known)
+        rows[key] = [
+            ChunkRow(key, c.position, c.heading, c.page, c.text, h, doc.doc_hash, model,
+                     dimension, doc.known.get(h) or fresh[h])
+            for c, h in zip(doc.chunks, doc.hashes)
+        ]
+    return rows

@@ -1,0 +1,78 @@
+"""The embedder as a Dagster resource: the offline default, or an OpenAI-compatible endpoint.
+
+One line of configuration switches to an endpoint: set S3_INGEST_EMBEDDINGS_URL (and
+S3_INGEST_EMBEDDINGS_MODEL, and S3_INGEST_EMBEDDINGS_API_KEY when it needs a key). The key is
+read through an EnvVar, so it never appears in the UI, the run config or the event log.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from dagster import ConfigurableResource, EnvVar
+from pydantic import Field, PrivateAttr
+
+from s3_ingest.core.retrieval.embedder import Embedder
+
+URL_ENV, MODEL_ENV, KEY_ENV = (
+    "S3_INGEST_EMBEDDINGS_URL", "S3_INGEST_EMBEDDINGS_MODEL", "S3_INGEST_EMBEDDINGS_API_KEY")
+DEFAULT_HTTP_MODEL = "text-embedding-3-small"  # OpenAI's; Ollama, vLLM and TEI need theirs named
+
+
+class LocalEmbedderResource(ConfigurableResource):
+    """all-MiniLM-L6-v2 on the CPU, from the weights installed with the package."""
+
+    batch_size: int = Field(default=64, description="Texts per forward pass.")
+
+    def embedder(self) -> Embedder:
+        from s3_ingest.core.retrieval.local_minilm import LocalMiniLM
+
+        return LocalMiniLM(batch_size=self.batch_size)
+
+
+class HttpEmbedderResource(ConfigurableResource):
+    """An OpenAI-compatible /embeddings endpoint (OpenAI, Azure, Ollama, vLLM, TEI)."""
+
+    base_url: str = Field(description="e.g. https://api.openai.com/v1 or http://localhost:11434/v1")
+    model: str = Field(description="The model name the endpoint expects.")
+    api_key: str | None = Field(default=None, description="Give it as an EnvVar.")
+    key_header: str = Field(default="Authorization", description="Azure OpenAI: api-key.")
+    batch_size: int = 64
+    max_attempts: int = 5
+    timeout_s: float = 60.0
+
+    _embedder: Any = PrivateAttr(default=None)
+
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            from s3_ingest.core.retrieval.http_embedder import HttpEmbedder
+
+            self._embedder = HttpEmbedder(
+                self.base_url, self.model, self.api_key, batch_size=self.batch_size,
+                max_attempts=self.max_attempts, timeout_s=self.timeout_s,
+                key_header=self.key_header,
+            )
+        return self._embedder
+
+
+def embedder_resource() -> ConfigurableResource:
+    if os.environ.get(URL_ENV):
+        return HttpEmbedderResource(
+            base_url=EnvVar(URL_ENV),
+            model=os.environ.get(MODEL_ENV, DEFAULT_HTTP_MODEL),
+            api_key=EnvVar(KEY_ENV) if os.environ.get(KEY_ENV) else None,
+        )
+    return LocalEmbedderResource()
+
+
+def embedder_from_env() -> Embedder:
+    """The same choice, outside Dagster (the command line, applications)."""
+    if os.environ.get(URL_ENV):
+        from s3_ingest.core.retrieval.http_embedder import HttpEmbedder
+
+        model = os.environ.get(MODEL_ENV, DEFAULT_HTTP_MODEL)
+        return HttpEmbedder(os.environ[URL_ENV], model, os.environ.get(KEY_ENV) or None)
+    from s3_ingest.core.retrieval.local_minilm import LocalMiniLM
+
+    return LocalMiniLM()

@@ -1,0 +1,26 @@
+"""The sensor that evaluates the chunks assets' automation conditions, one per source.
+
+It starts running when the source's sensors do (`sensor_running`), stopped otherwise, like
+every other sensor of the project: turning a source's sensors on in the UI means turning this
+one on too, or chunks wait for a manual run.
+"""
+
+from __future__ import annotations
+
+from dagster import AssetSelection, AutomationConditionSensorDefinition, DefaultSensorStatus
+
+from s3_ingest.core.sources import Source
+from s3_ingest.defs.retrieval.assets import chunks_asset_key
+
+
+def build_chunks_automation_sensor(source: Source) -> AutomationConditionSensorDefinition:
+    return AutomationConditionSensorDefinition(
+        name=f"{source.name}_chunks_automation",
+        # The chunks asset and whatever follows it (the Parquet export, when on).
+        target=AssetSelection.assets(chunks_asset_key(source)).downstream(),
+        default_status=(
+            DefaultSensorStatus.RUNNING if source.sensor_running else DefaultSensorStatus.STOPPED
+        ),
+        minimum_interval_seconds=30,
+        description=f"Runs {source.name}/chunks for each documents partition that changed.",
+    )
