@@ -13,7 +13,7 @@ from s3_ingest.core.retrieval import DocumentHit, Retriever
 
 def run_search(url: str, query: str, filters: SearchFilters, *, mode: str | None, limit: int,
                chunks: bool, as_json: bool) -> int:
-    from s3_ingest.defs.resources.embedder import embedder_from_env
+    from s3_ingest.core.retrieval.embedder_choice import embedder_from_env
 
     with Retriever(url, embedder=_Lazy(embedder_from_env)) as retriever:
         results = retriever.run(query, mode, filters, limit, chunks=chunks)  # type: ignore

@@ -15,9 +15,9 @@ from pydantic import Field, PrivateAttr
 
 from s3_ingest.core.retrieval.embedder import Embedder
 
-URL_ENV, MODEL_ENV, KEY_ENV = (
-    "S3_INGEST_EMBEDDINGS_URL", "S3_INGEST_EMBEDDINGS_MODEL", "S3_INGEST_EMBEDDINGS_API_KEY")
-DEFAULT_HTTP_MODEL = "text-embedding-3-small"  # OpenAI's; Ollama, vLLM and TEI need theirs named
+from s3_ingest.core.retrieval.embedder_choice import (  # noqa: F401 - re-exported
+    DEFAULT_HTTP_MODEL, KEY_ENV, MODEL_ENV, URL_ENV, embedder_from_env,
+)
 
 
 class LocalEmbedderResource(ConfigurableResource):
@@ -64,15 +64,3 @@ def embedder_resource() -> ConfigurableResource:
             api_key=EnvVar(KEY_ENV) if os.environ.get(KEY_ENV) else None,
         )
     return LocalEmbedderResource()
-
-
-def embedder_from_env() -> Embedder:
-    """The same choice, outside Dagster (the command line, applications)."""
-    if os.environ.get(URL_ENV):
-        from s3_ingest.core.retrieval.http_embedder import HttpEmbedder
-
-        model = os.environ.get(MODEL_ENV, DEFAULT_HTTP_MODEL)
-        return HttpEmbedder(os.environ[URL_ENV], model, os.environ.get(KEY_ENV) or None)
-    from s3_ingest.core.retrieval.local_minilm import LocalMiniLM
-
-    return LocalMiniLM()
