@@ -71,8 +71,11 @@ def _print_index(index_url: str) -> None:
         )
         for query in DEMO_QUERIES:
             click.echo(f'\nsearch "{query}":')
-            for hit in index.search(query, SearchFilters(source="sample"), limit=3):
-                click.echo(f"  {hit.key}  ({hit.score:.3g})\n    {' '.join(hit.snippet.split())}")
+            hits = index.search(query, SearchFilters(source="sample"), limit=3)
+            best = max((h.score for h in hits), default=0.0) or 1.0
+            for hit in hits:
+                click.echo(f"  {hit.key}  (relevance {hit.score / best:.2f})\n"
+                           f"    {' '.join(hit.snippet.split())}")
         users = index.search("notes", SearchFilters(tags={"user": "u-1"}), limit=3)
         click.echo('\nsearch "notes" with tag user=u-1: ' + ", ".join(h.key for h in users))
         with Retriever(index, LocalMiniLM()) as retriever:

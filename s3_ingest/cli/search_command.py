@@ -19,11 +19,16 @@ def run_search(url: str, query: str, filters: SearchFilters, *, mode: str | None
         results = retriever.run(query, mode, filters, limit, chunks=chunks)  # type: ignore
     if results.note:
         click.echo(f"note: {results.note}", err=True)
+    best = max((hit.score for hit in results.hits), default=0.0)
     for rank, hit in enumerate(results.hits, 1):
+        # Raw scores are on each mode's own scale (BM25's can be 1e-06); relevance is the score
+        # against the best hit's, 0 to 1, which reads the same in every mode.
+        relevance = round(hit.score / best, 2) if best > 0 else 0.0
         if as_json:
-            click.echo(json.dumps(_json(rank, hit, results.mode), ensure_ascii=False))
+            click.echo(json.dumps(_json(rank, hit, results.mode) | {"relevance": relevance},
+                                  ensure_ascii=False))
         else:
-            _text(rank, hit, results.mode)
+            _text(rank, hit, results.mode, relevance)
     if not results.hits and not as_json:
         click.echo("no matches", err=True)
     return 0
@@ -47,13 +52,13 @@ def _json(rank: int, hit: Any, mode: str) -> dict[str, Any]:
     }
 
 
-def _text(rank: int, hit: Any, mode: str) -> None:
+def _text(rank: int, hit: Any, mode: str, relevance: float) -> None:
     chunk = _chunk(hit)
     where = ""
     if chunk:
         where = "".join([f"  § {chunk['heading']}" if chunk["heading"] else "",
                          f"  p.{chunk['page']}" if chunk["page"] else ""])
-    click.echo(f"{rank:>2}. {hit.source}:{hit.key}  ({hit.score:.3g}, {mode}){where}")
+    click.echo(f"{rank:>2}. {hit.source}:{hit.key}  (relevance {relevance:.2f}, {mode}){where}")
     text = getattr(hit, "snippet", None) or (chunk or {}).get("text", "")
     words = " ".join(text.split())
     click.echo(f"    {words[:300]}{'…' if len(words) > 300 else ''}")

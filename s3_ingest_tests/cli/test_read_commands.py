@@ -90,3 +90,21 @@ def test_the_demo_without_the_demo_extra_says_how_to_get_it(tmp_path):
                             cwd=tmp_path, timeout=120)
     assert result.returncode == 2
     assert "pip install 's3_ingest[demo]'" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_search_prints_a_rank_and_a_relevance_from_0_to_1_and_json_keeps_the_raw_score(
+    local_s3, s3_client, bucket, tmp_path
+):
+    put_objects(s3_client, bucket, {"a/1.md": "kestrels kestrels kestrels",
+                                    "a/2.md": "kestrels and owls", "a/3.md": "owls only"})
+    sources = write_sources(tmp_path / "s.yaml", local_s3.endpoint_url, bucket)
+    index = str(tmp_path / "i.db")
+    assert run_cli("sync", "--sources", str(sources), "--index", index, cwd=tmp_path).returncode == 0
+    text = run_cli("search", "kestrels", "--mode", "keyword", "--index", index, cwd=tmp_path).stdout
+    assert " 1. docs:a/1.md  (relevance 1.00, keyword)" in text
+    assert "e-0" not in text  # no 1.8e-06 for a person to read
+    hits = [json.loads(line) for line in run_cli(
+        "search", "kestrels", "--mode", "keyword", "--json", "--index", index,
+        cwd=tmp_path).stdout.splitlines()]
+    assert hits[0]["relevance"] == 1.0 and 0 < hits[1]["relevance"] < 1
+    assert isinstance(hits[0]["score"], float) and hits[0]["score"] >= hits[1]["score"]
