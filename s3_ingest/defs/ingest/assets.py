@@ -78,6 +78,11 @@ def build_documents_asset(source: Source) -> AssetsDefinition:
     )
     def documents(context: AssetExecutionContext, config: IngestConfig) -> MaterializeResult:
         partition = context.partition_key
+        if context.run.tags.get(SOURCE_TAG) != source.name:
+            # Launched without it (the asset page's Materialize, a backfill): the run is
+            # tagged now, so it is found by its source like every other run. (The run queue
+            # only sees tags at launch: the source's pool holds such runs to its limit.)
+            context.instance.add_run_tags(context.run.run_id, {SOURCE_TAG: source.name})
         # S3Resource hands the op its client itself (IAttachDifferentObjectToOpContext).
         client = getattr(context.resources, s3_key)
         index = context.resources.index.open()

@@ -313,3 +313,16 @@ def test_the_asset_shows_where_its_objects_come_from_and_who_owns_it():
 def test_owners_must_be_emails_or_teams():
     with pytest.raises(ValueError, match="not an email or team"):
         make_source("http://127.0.0.1:9000", "b", owners=["just a name"])
+
+
+def test_a_run_launched_without_the_source_tag_gets_it(local_s3, s3_client, bucket, index_path):
+    """The asset page's Materialize and backfills launch the implicit asset job, untagged."""
+    put_objects(s3_client, bucket, {"a/1.md": "one"})
+    source = make_source(local_s3.endpoint_url, bucket)
+    instance = DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions("docs_prefixes", ["a/"])
+    result = materialize([build_documents_asset(source)], partition_key="a/", instance=instance,
+                         resources={"index": IndexResource(url=str(index_path)),
+                                    "s3_docs": s3_resource_for(source)})
+    assert result.success
+    assert instance.get_run_by_id(result.run_id).tags["s3_ingest/source"] == "docs"
