@@ -21,6 +21,7 @@ import click
 from dagster import DagsterInstance
 
 from s3_ingest.cli.runner import check_drift, sync
+from s3_ingest.cli.snippets import plain_snippet
 from s3_ingest.cli.sync_command import print_partition, print_scan, print_summary
 from s3_ingest.cli.chunks_runner import print_chunk_run, run_chunks
 from s3_ingest.core.index import SearchFilters, open_index
@@ -75,7 +76,7 @@ def _print_index(index_url: str) -> None:
             best = max((h.score for h in hits), default=0.0) or 1.0
             for hit in hits:
                 click.echo(f"  {hit.key}  (relevance {hit.score / best:.2f})\n"
-                           f"    {' '.join(hit.snippet.split())}")
+                           f"    {plain_snippet(hit.snippet)}")
         users = index.search("notes", SearchFilters(tags={"user": "u-1"}), limit=3)
         click.echo('\nsearch "notes" with tag user=u-1: ' + ", ".join(h.key for h in users))
         with Retriever(index, LocalMiniLM()) as retriever:

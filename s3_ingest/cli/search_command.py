@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from s3_ingest.cli.snippets import plain_snippet
 from s3_ingest.core.index import SearchFilters, SearchHit
 from s3_ingest.core.retrieval import DocumentHit, Retriever
 
@@ -60,7 +61,7 @@ def _text(rank: int, hit: Any, mode: str, relevance: float) -> None:
                          f"  p.{chunk['page']}" if chunk["page"] else ""])
     click.echo(f"{rank:>2}. {hit.source}:{hit.key}  (relevance {relevance:.2f}, {mode}){where}")
     text = getattr(hit, "snippet", None) or (chunk or {}).get("text", "")
-    words = " ".join(text.split())
+    words = plain_snippet(text)
     click.echo(f"    {words[:300]}{'…' if len(words) > 300 else ''}")
 
 

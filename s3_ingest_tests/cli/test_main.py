@@ -56,6 +56,9 @@ def test_demo_ingests_the_sample_and_searches_it(tmp_path):
     assert ", 0 failed." in out
     assert "handbook/data-retention-policy.md" in out.split('search "retention policy"')[1]
     assert "[" in out and "]" in out  # snippets highlight the matches
+    retention = out.split('search "retention policy"')[1].split("search")[0]
+    assert "[retention]" in retention.lower() and "](" not in retention and " # " not in retention
+    assert "relevance 1.00" in retention  # a rank's relevance, not a raw BM25 score
     # A question in other words than its answer: keyword search misses it, hybrid finds it.
     assert 'search "staff leave rules" --mode keyword: no matches' in out
     hybrid = out.split('search "staff leave rules" --mode hybrid: ')[1].split("\n")[0]
