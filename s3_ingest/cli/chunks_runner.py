@@ -8,7 +8,7 @@ from typing import Any
 
 from dagster import DagsterInstance, materialize
 
-from s3_ingest.cli.runner import PartitionRun, _failure_message, _metadata_values
+from s3_ingest.cli.runner import PartitionRun, _failure_message
 from s3_ingest.core.sources import Source
 from s3_ingest.defs.ingest.partitions import SOURCE_TAG, prefix_partitions
 from s3_ingest.defs.resources.index import IndexResource
@@ -44,13 +44,20 @@ def run_chunks(
             )
             run = PartitionRun(
                 source.name, partition, result.success,
-                metadata=_metadata_values(result, asset.op.name),
+                metadata=_chunk_metadata(result, asset.op.name),
                 error=None if result.success else _failure_message(result),
             )
             runs.append(run)
             if on_partition:
                 on_partition(run)
     return runs
+
+
+def _chunk_metadata(result: Any, node_name: str) -> dict[str, Any]:
+    """A chunks materialization's metadata, by its own keys."""
+    for materialization in result.asset_materializations_for_node(node_name):
+        return {k: getattr(v, "value", v) for k, v in materialization.metadata.items()}
+    return {}
 
 
 def print_chunk_run(run: PartitionRun) -> None:
