@@ -47,6 +47,24 @@ class ChunkState:
 class ChunkStore:
     """Mixed into SqlIndex: uses its `_read`, `_write`, `_sql`, `_chunks` and `values`."""
 
+    def search_chunks(
+        self,
+        query: str | None,
+        vector: bytes | None,
+        model: str | None,
+        filters: Any = None,
+        *,
+        limit: int = 10,
+        depth: int = 100,
+        rrf_k: int = 60,
+    ) -> list[tuple[Any, ...]]:
+        """Chunks ranked by keyword (`query`), by vector (`vector` of `model`) or both fused
+        with reciprocal rank fusion: HIT_COLUMNS, score, keyword rank, semantic rank. How a
+        database ranks is its backend's `_search_chunks`."""
+        return self._search_chunks(query, vector, model, filters, limit, depth, rrf_k)
+
+    _search_chunks: Any
+
     _read: Any
     _write: Any
     _sql: Any

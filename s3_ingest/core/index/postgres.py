@@ -292,17 +292,9 @@ class PostgresIndex(SqlIndex):
 
         return None if stored is None else array.array("f", stored).tobytes()
 
-    def search_chunks(
-        self,
-        query: str | None,
-        vector: bytes | None,
-        model: str | None,
-        filters: SearchFilters | None = None,
-        *,
-        limit: int = 10,
-        depth: int = 100,
-        rrf_k: int = 60,
-    ) -> list[tuple[Any, ...]]:
+    def _search_chunks(self, query: str | None, vector: bytes | None, model: str | None,
+                       filters: SearchFilters | None, limit: int, depth: int, rrf_k: int
+                       ) -> list[tuple[Any, ...]]:
         """As SqliteIndex.search_chunks; a vector without pgvector raises RuntimeError."""
         self._read(lambda conn: None)  # the schema (and the pgvector check) comes first
         if vector is not None and self.vector_search_unavailable:

@@ -218,17 +218,9 @@ class SqliteIndex(SqlIndex):
 
     vector_search_unavailable: str | None = None  # sqlite-vec ships with the package
 
-    def search_chunks(
-        self,
-        query: str | None,
-        vector: bytes | None,
-        model: str | None,
-        filters: SearchFilters | None = None,
-        *,
-        limit: int = 10,
-        depth: int = 100,
-        rrf_k: int = 60,
-    ) -> list[tuple[Any, ...]]:
+    def _search_chunks(self, query: str | None, vector: bytes | None, model: str | None,
+                       filters: SearchFilters | None, limit: int, depth: int, rrf_k: int
+                       ) -> list[tuple[Any, ...]]:
         """Chunks ranked by keyword (`query`), by vector (`vector` of `model`) or both fused
         (sqlite_chunks.fused_statement): HIT_COLUMNS, score, keyword rank, semantic rank."""
         match = fts_query(encodable(query)) if query else None
