@@ -103,25 +103,31 @@ def _open_ui(env: dict[str, str], port: int) -> None:
     # would make Dagster warn that it is not the instance in use. In a process group of its
     # own, so that however the demo is stopped - Ctrl-C, SIGTERM, SIGHUP - it stops the whole
     # of `dagster dev` (webserver, daemon, code server) with it, and nothing is left behind.
-    process = subprocess.Popen(command, env=os.environ | env, cwd=home, start_new_session=True)
-    stopping = []
+    started: list[subprocess.Popen] = []
+    stopping: list[int] = []
 
     def stop(signum: int, frame: object) -> None:
         stopping.append(signum)
-        _signal_group(process, signal.SIGINT)
+        for process in started:
+            _signal_group(process, signal.SIGINT)
 
-    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    # Handled here before `dagster dev` starts: a signal this process inherited as ignored (a
+    # job started in the background ignores SIGINT) is then at its default in the child, so
+    # the Ctrl-C the demo passes on reaches it.
+    signals = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    previous = {sig: signal.signal(sig, stop) for sig in signals}
     try:
-        while True:
-            try:
-                process.wait()
-                break
-            except KeyboardInterrupt:
-                _signal_group(process, signal.SIGINT)
+        started.append(subprocess.Popen(command, env=os.environ | env, cwd=home,
+                                        start_new_session=True))
+        while started[0].poll() is None and not stopping:
+            time.sleep(0.2)
     finally:
+        if started:
+            if stopping:  # again: the signal may have come before `dagster dev` had started
+                _signal_group(started[0], signal.SIGINT)
+            _stop_group(started[0])
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-        _stop_group(process)
 
 
 def _signal_group(process: subprocess.Popen, sig: int) -> None:

@@ -48,11 +48,17 @@ def ui_answers(port: int) -> bool:
         return False
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT],
+                         ids=["SIGTERM", "SIGHUP", "SIGINT-from-a-background-job"])
 def test_a_signal_to_the_demo_stops_everything_it_started(tmp_path, sig):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("DAGSTER_HOME", "S3_INGEST_SOURCES")}
-    process = subprocess.Popen([*CLI, "demo", "--ui", "--port", str(port)], cwd=tmp_path,
+    command = [*CLI, "demo", "--ui", "--port", str(port)]
+    if sig == signal.SIGINT:
+        # Started as a shell's background job (`s3-ingest demo --ui &`), which inherits SIGINT
+        # ignored - and so would `dagster dev`, unless the demo sees to it.
+        command = ["bash", "-c", 'trap "" INT; exec "$@"', "demo", *command]
+    process = subprocess.Popen(command, cwd=tmp_path,
                                env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                text=True, start_new_session=True)
     home = str((tmp_path / ".s3_ingest" / "demo" / "dagster_home").resolve())
