@@ -36,6 +36,15 @@ def _setup_logging(verbose: bool) -> None:
             logging.getLogger(name).setLevel(logging.ERROR)
 
 
+def _load_sources_or_exit(path: str | None):
+    """The sources file, or exit 2 with the one message that names the source and field."""
+    try:
+        return load_sources(path)
+    except SourcesFileError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+
+
 def _open_existing_index(index_url: str | None):
     """The index, or exit 2 when its SQLite file does not exist: reading must create nothing."""
     from s3_ingest.core.index.location import resolve_index_url
@@ -70,11 +79,7 @@ def sync(source_name, prefix, full, force_delete, sources_path, index_url, verbo
     from s3_ingest.cli.sync_command import run_sync
 
     _setup_logging(verbose)
-    try:
-        sources = load_sources(sources_path)
-    except SourcesFileError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(EXIT_USAGE)
+    sources = _load_sources_or_exit(sources_path)
     if source_name:
         sources = [s for s in sources if s.name == source_name]
         if not sources:
@@ -144,11 +149,7 @@ def chunks(source_name, full, sources_path, index_url, verbose) -> None:
     from s3_ingest.defs.resources.index import IndexResource
 
     _setup_logging(verbose)
-    try:
-        sources = load_sources(sources_path)
-    except SourcesFileError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(EXIT_USAGE)
+    sources = _load_sources_or_exit(sources_path)
     sources = [s for s in sources if not source_name or s.name == source_name]
     instance = DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else \
         DagsterInstance.ephemeral()
@@ -185,11 +186,7 @@ def status(sources_path, index_url) -> None:
     from s3_ingest.cli.status_command import print_status
     from s3_ingest.core.index import sqlite_path
 
-    try:
-        sources = load_sources(sources_path)
-    except SourcesFileError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(EXIT_USAGE)
+    sources = _load_sources_or_exit(sources_path)
     url = resolve_index_url(index_url)
     path = sqlite_path(url)
     index = None if path is not None and not Path(path).exists() else open_index(url)
@@ -212,11 +209,7 @@ def prune(dry_run, force, sources_path, index_url) -> None:
     Exits 1 when the delete guard held a removal back."""
     from s3_ingest.cli.prune_command import print_plan, prune_plan
 
-    try:
-        sources = load_sources(sources_path)
-    except SourcesFileError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(EXIT_USAGE)
+    sources = _load_sources_or_exit(sources_path)
     index = _open_existing_index(index_url)
     try:
         plan, deleted, checked = prune_plan(index, sources, dry_run=dry_run, force=force)

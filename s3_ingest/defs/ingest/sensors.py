@@ -74,8 +74,9 @@ def build_poll_sensor(source: Source, job: Any = None) -> SensorDefinition:
                 raise explain_for(exc, source) from None
             pending = pending_runs(context.instance, source, result.changes)
             # A partition the index holds (say, synced by `s3-ingest sync` without this
-            # instance) is registered here too, so housekeeping never sees it as removed.
-            indexed = set(index.partitions(source.name))
+            # instance) is registered here too, so housekeeping never sees it as removed -
+            # once a pass, not every tick: it reads every document's partition.
+            indexed = set(index.partitions(source.name)) if result.complete else set()
         run_requests = []
         covered = 0
         for partition, found in sorted(result.changes.items()):
