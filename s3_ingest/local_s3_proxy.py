@@ -3,16 +3,19 @@
 It counts requests by kind (list, get, head, put, ...), and can add latency to every request or
 fault a share of them: 503 SlowDown, 500 InternalError, a reset connection, a stall, or an object
 body cut off halfway (after its full Content-Length was announced) by a clean close or a reset,
-or delivered whole with one byte changed. The S3
+or delivered whole with one byte changed. It can also fill in the RestoreStatus that moto's
+listings leave out. The S3
 client talks to the proxy's URL as if it were the endpoint (path-style addressing).
 """
 
 from __future__ import annotations
 
 import argparse
+import html
 import http.client
 import json
 import random
+import re
 import socket
 import struct
 import threading
@@ -20,7 +23,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 FAULT_KINDS = ("slowdown", "internal_error", "reset", "delay", "truncate", "truncate_reset",
                "corrupt")
@@ -39,6 +42,9 @@ class ProxySettings:
     fault_kinds: tuple[str, ...] = FAULT_KINDS
     stall_s: float = 2.0  # how long a "delay" fault holds the request (past the read timeout)
     seed: int = 0
+    # Fill in a listing's RestoreStatus from each archived object's restore state upstream, as
+    # S3 does when asked (moto's listings leave it out).
+    restore_status: bool = False
 
 
 @dataclass
@@ -96,6 +102,34 @@ class S3Proxy:
             if self._random.random() >= settings.fault_share:
                 return None
             return self._random.choice(settings.fault_kinds)
+
+    def _with_restore_status(self, path: str, listing: bytes, authorization: str) -> bytes:
+        """The listing with a RestoreStatus in each archived entry whose restore was requested,
+        read from the entry's `Restore` header upstream (a HEAD that is not counted, made with
+        the listing's credentials: moto checks whose request it is, not its signature)."""
+        bucket = [s for s in urlsplit(path).path.split("/") if s][0]
+
+        def entry(match: re.Match[bytes]) -> bytes:
+            block = match.group(0)
+            if not re.search(rb"<StorageClass>(GLACIER|DEEP_ARCHIVE)</StorageClass>", block):
+                return block
+            key = html.unescape(re.search(rb"<Key>(.*?)</Key>", block, re.S).group(1).decode())
+            upstream = http.client.HTTPConnection(self.upstream.hostname, self.upstream.port,
+                                                  timeout=60)
+            try:
+                upstream.request("HEAD", f"/{bucket}/{quote(key)}",
+                                 headers={"Authorization": authorization})
+                restore = upstream.getresponse().getheader("x-amz-restore") or ""
+            finally:
+                upstream.close()
+            if not restore:
+                return block
+            status = (b"<RestoreStatus><IsRestoreInProgress>"
+                      + (b"true" if 'ongoing-request="true"' in restore else b"false")
+                      + b"</IsRestoreInProgress></RestoreStatus>")
+            return block.replace(b"</Contents>", status + b"</Contents>")
+
+        return re.sub(rb"<Contents>.*?</Contents>", entry, listing, flags=re.S)
 
     def start(self) -> S3Proxy:
         proxy = self
@@ -166,6 +200,11 @@ class S3Proxy:
                     upstream.request(self.command, self.path, body=body, headers=headers)
                     response = upstream.getresponse()
                     data = response.read()
+                    if (kind == "list" and response.status == 200 and proxy.settings.restore_status
+                            and "RestoreStatus" in self.headers.get(
+                                "x-amz-optional-object-attributes", "")):
+                        data = proxy._with_restore_status(
+                            self.path, data, self.headers.get("Authorization", ""))
                     self.send_response(response.status, response.reason)
                     for key, value in response.getheaders():
                         if key.lower() not in ("transfer-encoding", "connection", "content-length"):

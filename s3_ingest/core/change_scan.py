@@ -66,6 +66,8 @@ def _note(result: ScanResult, rel_path: str, change: Change) -> None:
 
 def _listed(obj: ListedObject) -> Change:
     version = object_version(obj.etag, obj.size, obj.last_modified, obj.version_id)
+    if obj.restored:  # a restore is a change of its own: its run key must be new
+        version += " restored"
     return Change(obj.key, UPSERT, version, obj.last_modified, obj)
 
 

@@ -21,6 +21,8 @@ class ListedObject:
     last_modified: datetime
     storage_class: str = "STANDARD"
     version_id: str | None = None
+    # An archived object (GLACIER, DEEP_ARCHIVE) with a restored copy that can be read now.
+    restored: bool = False
 
 
 @dataclass(slots=True)

@@ -15,14 +15,15 @@ from urllib.parse import unquote_plus
 
 from s3_ingest.core.index.base import ManifestEntry
 
-CREATED, REMOVED = "created", "removed"
+# RESTORED: an archived object's copy became readable - the same version, its text new to us.
+CREATED, REMOVED, RESTORED = "created", "removed", "restored"
 
 
 @dataclass(frozen=True)
 class ObjectEvent:
     bucket: str
     key: str
-    kind: str  # CREATED or REMOVED (a delete marker is a removal too)
+    kind: str  # CREATED, REMOVED (a delete marker is a removal too) or RESTORED
     etag: str | None = None
     version_id: str | None = None
     sequencer: str | None = None
@@ -52,8 +53,10 @@ def _from_records(records: list[dict]) -> list[ObjectEvent]:
             kind = CREATED
         elif name.startswith("ObjectRemoved:"):
             kind = REMOVED
+        elif name == "ObjectRestore:Completed":
+            kind = RESTORED
         else:
-            continue  # restore, replication, tagging ...: nothing to index
+            continue  # a restore started or expired, replication, tagging ...: nothing to index
         events.append(ObjectEvent(bucket, unquote_plus(obj["key"]), kind, obj.get("eTag"),
                                   obj.get("versionId"), obj.get("sequencer"),
                                   _time(record.get("eventTime"))))
@@ -61,7 +64,8 @@ def _from_records(records: list[dict]) -> list[ObjectEvent]:
 
 
 def _from_eventbridge(body: dict) -> list[ObjectEvent]:
-    kind = {"Object Created": CREATED, "Object Deleted": REMOVED}.get(body.get("detail-type"))
+    kind = {"Object Created": CREATED, "Object Deleted": REMOVED,
+            "Object Restore Completed": RESTORED}.get(body.get("detail-type"))
     if kind is None:
         return []
     detail = body.get("detail") or {}
@@ -98,6 +102,8 @@ def already_indexed(event: ObjectEvent, entry: ManifestEntry | None) -> bool:
     no second run."""
     if event.kind == REMOVED:
         return entry is None
+    if event.kind == RESTORED:
+        return entry is not None and not entry.archived  # its text is in already
     if entry is None or event.event_time is None:
         return False
     made = event.event_time.replace(microsecond=0)  # last-modified times have whole seconds

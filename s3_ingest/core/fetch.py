@@ -116,6 +116,11 @@ def fetch_object(
                 fetched.outcome, fetched.reason = TOO_LARGE, f"over max_file_size ({max_bytes} B)"
                 return fetched
             problem = _body_problem(fetched, data, response)
+            # botocore checks an x-amz-checksum-* header only on the read that finds the end of
+            # the stream; without this one, a corrupt body whose ETag is no MD5 (multipart,
+            # SSE-KMS) would pass.
+            if problem is None and body.read(1):
+                problem = "body longer than its Content-Length"
             if problem:
                 fetched.outcome, fetched.reason, fetched.transient = FAILED, problem, True
                 return fetched
@@ -142,6 +147,8 @@ def head_object(client: Any, source: Any, key: str) -> Fetched:
         etag=(response.get("ETag") or "").strip('"'), last_modified=response["LastModified"],
         storage_class=response.get("StorageClass") or "STANDARD",
         version_id=version if version and version != "null" else None,
+        # `Restore: ongoing-request="false", expiry-date=...`: a restored copy is readable.
+        restored='ongoing-request="false"' in (response.get("Restore") or ""),
     )
     fetched = _from_response(listed, response, OK)
     fetched.request = "HEAD"

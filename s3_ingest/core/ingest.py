@@ -7,7 +7,8 @@ only, delete what is gone. Memory is bounded by the pool's in-flight window and 
 
 Safety rules:
 - unchanged objects (same etag, size, last-modified, version) cost no GET and no write;
-- archived objects are never fetched: their document is the listing's metadata;
+- archived objects are never fetched (unless the listing says a restored copy is readable):
+  their document is the listing's metadata;
 - a body is indexed only whole (see fetch.py); a failure that may pass is tried again;
 - a listing that fails or ends early deletes nothing;
 - an object that fails to fetch keeps whatever the index already had for it;
@@ -103,7 +104,7 @@ class _PartitionIngest:
             retries += 1
 
     def _fetch_and_extract(self, obj: ListedObject) -> tuple[Fetched, Document | None]:
-        if obj.storage_class in ARCHIVED_STORAGE_CLASSES:
+        if obj.storage_class in ARCHIVED_STORAGE_CLASSES and not obj.restored:
             fetched = Fetched(obj=obj, outcome=outcomes.ARCHIVED)
             return fetched, self._document(
                 fetched, "metadata_only",

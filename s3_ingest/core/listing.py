@@ -14,6 +14,13 @@ from s3_ingest.core.documents import ListedObject
 from s3_ingest.core.partition_keys import ROOT_PARTITION, decode_partition, encode_partition
 
 
+def _restored(entry: dict[str, Any]) -> bool:
+    """Whether an archived object's restored copy is readable now (S3 reports RestoreStatus only
+    when asked for it, and only for objects with a restore requested)."""
+    status = entry.get("RestoreStatus")
+    return bool(status) and not status.get("IsRestoreInProgress", False)
+
+
 def _to_listed(entry: dict[str, Any], prefix: str) -> ListedObject:
     key = entry["Key"]
     return ListedObject(
@@ -23,6 +30,7 @@ def _to_listed(entry: dict[str, Any], prefix: str) -> ListedObject:
         etag=entry.get("ETag", "").strip('"'),
         last_modified=entry["LastModified"],
         storage_class=entry.get("StorageClass") or "STANDARD",
+        restored=_restored(entry),
     )
 
 
@@ -36,7 +44,10 @@ def iter_pages(
     start_after: str | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Raw ListObjectsV2 pages, following continuation tokens until the listing ends."""
-    kwargs: dict[str, Any] = {"Bucket": bucket, "Prefix": prefix, "MaxKeys": page_size}
+    # RestoreStatus tells a restored archived object (readable) from one that is not; stores
+    # that do not know the header ignore it.
+    kwargs: dict[str, Any] = {"Bucket": bucket, "Prefix": prefix, "MaxKeys": page_size,
+                              "OptionalObjectAttributes": ["RestoreStatus"]}
     if delimiter:
         kwargs["Delimiter"] = delimiter
     if start_after:

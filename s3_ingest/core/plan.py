@@ -76,7 +76,8 @@ class PartitionPlan:
 def object_facts(obj: ListedObject) -> dict[str, Any]:
     return {"key": obj.key, "etag": obj.etag, "size": obj.size,
             "last_modified": obj.last_modified.isoformat(),
-            "storage_class": obj.storage_class, "version_id": obj.version_id or ""}
+            "storage_class": obj.storage_class, "version_id": obj.version_id or "",
+            "restored": obj.restored}
 
 
 def listed_from_facts(facts: dict[str, Any], prefix: str) -> ListedObject:
@@ -85,7 +86,7 @@ def listed_from_facts(facts: dict[str, Any], prefix: str) -> ListedObject:
         key=key, rel_path=key[len(prefix):], size=int(facts["size"]), etag=facts["etag"],
         last_modified=datetime.fromisoformat(facts["last_modified"]),
         storage_class=facts.get("storage_class") or "STANDARD",
-        version_id=facts.get("version_id") or None,
+        version_id=facts.get("version_id") or None, restored=bool(facts.get("restored")),
     )
 
 

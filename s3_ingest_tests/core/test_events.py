@@ -8,7 +8,12 @@ import pytest
 from hypothesis import given, strategies as st
 from urllib.parse import quote_plus
 
-from s3_ingest.core.events import CREATED, REMOVED, NotAnS3Event, parse_message
+from datetime import datetime, timezone
+
+from s3_ingest.core.events import (
+    CREATED, REMOVED, RESTORED, NotAnS3Event, already_indexed, parse_message,
+)
+from s3_ingest.core.index.base import ManifestEntry
 
 
 def records(*entries):
@@ -21,9 +26,23 @@ def records(*entries):
 def test_s3_records_decode_keys_and_kinds():
     events = parse_message(records(("ObjectCreated:Put", "a/my+file%2B%C3%A9.txt"),
                                    ("ObjectRemoved:DeleteMarkerCreated", "a/gone.md"),
-                                   ("ObjectRestore:Completed", "a/cold.md")))
+                                   ("ObjectRestore:Post", "a/cold.md"),
+                                   ("ObjectRestore:Completed", "a/cold.md"),
+                                   ("ObjectRestore:Delete", "a/cold.md")))
     assert [(e.key, e.kind) for e in events] == [("a/my file+é.txt", CREATED),
-                                                ("a/gone.md", REMOVED)]
+                                                ("a/gone.md", REMOVED), ("a/cold.md", RESTORED)]
+
+
+def test_a_completed_restore_asks_for_the_text_only_of_an_archive_never_read():
+    [event] = parse_message(records(("ObjectRestore:Completed", "a/cold.md")))
+    stamp = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    unread = ManifestEntry("a/cold.md", "e", 4, stamp, archived=True)
+    read = ManifestEntry("a/cold.md", "e", 4, stamp)
+    assert not already_indexed(event, unread)
+    assert already_indexed(event, read)
+    bridge = json.dumps({"source": "aws.s3", "detail-type": "Object Restore Completed",
+                         "detail": {"bucket": {"name": "b"}, "object": {"key": "c.md"}}})
+    assert [(e.key, e.kind) for e in parse_message(bridge)] == [("c.md", RESTORED)]
 
 
 def test_sns_envelope_and_eventbridge_and_test_event():

@@ -9,7 +9,9 @@ import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
 
 from s3_ingest.core.documents import ListedObject
-from s3_ingest.core.fetch import ARCHIVED, FAILED, GONE, OK, TOO_LARGE, fetch_object
+from s3_ingest.core.fetch import (
+    ARCHIVED, FAILED, GONE, OK, TOO_LARGE, fetch_object, head_object,
+)
 from s3_ingest.core.listing import iter_objects
 
 BUCKET = "fetch-test-bucket"
@@ -34,11 +36,13 @@ class TrackingBody:
     """A stream that records how much was read and whether it was closed."""
 
     def __init__(self, data: bytes) -> None:
-        self.data, self.read_sizes, self.closed = data, [], False
+        self.data, self.read_sizes, self.closed, self.at = data, [], False, 0
 
     def read(self, amt: int | None = None) -> bytes:
         self.read_sizes.append(amt)
-        return self.data if amt is None else self.data[:amt]
+        end = len(self.data) if amt is None else self.at + amt
+        chunk, self.at = self.data[self.at:end], min(end, len(self.data))
+        return chunk
 
     def close(self) -> None:
         self.closed = True
@@ -101,6 +105,19 @@ def test_body_exactly_at_the_limit_is_ok(s3: Any, bucket: str) -> None:
     fetched = fetch_object(s3, bucket, listed(s3, "a.txt"), max_bytes=100)
     assert fetched.outcome == OK
     assert fetched.body == b"x" * 100
+
+
+def test_a_head_tells_a_restored_archive_from_one_still_archived(s3: Any, bucket: str) -> None:
+    class Source:
+        prefix = ""
+    Source.bucket = bucket
+    s3.put_object(Bucket=bucket, Key="cold.md", Body=b"ice", StorageClass="GLACIER")
+    s3.put_object(Bucket=bucket, Key="colder.md", Body=b"ice", StorageClass="GLACIER")
+    s3.restore_object(Bucket=bucket, Key="cold.md", RestoreRequest={"Days": 1})
+    assert head_object(s3, Source, "cold.md").obj.restored
+    assert not head_object(s3, Source, "colder.md").obj.restored
+    restored = fetch_object(s3, bucket, head_object(s3, Source, "cold.md").obj, max_bytes=100)
+    assert restored.outcome == OK and restored.body == b"ice"
 
 
 def test_head_when_body_not_wanted(s3: Any, bucket: str) -> None:

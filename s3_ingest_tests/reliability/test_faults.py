@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
+import boto3
+
 from s3_ingest.core.index.sqlite import SqliteIndex
 from s3_ingest.local_s3_proxy import ProxySettings, S3Proxy
 from s3_ingest_tests.conftest import make_source
@@ -48,3 +50,24 @@ def test_an_ingest_through_twenty_percent_faults_indexes_every_object_once(
 def _attempts(result) -> int:
     """How many times the step ran (1: no retry of the whole step was needed)."""
     return 1 + sum(1 for e in result.all_events if e.event_type_value == "STEP_RESTARTED")
+
+
+def test_a_corrupt_body_whose_etag_is_no_md5_is_caught_by_its_x_amz_checksum(
+    local_s3, s3_client, bucket
+):
+    # SSE-KMS: the ETag is no MD5 of the body, so only the x-amz-checksum-crc32 header that the
+    # upload recorded can tell a changed byte.
+    from s3_ingest.core.fetch import FAILED, fetch_object
+    from s3_ingest.core.listing import iter_objects
+
+    s3_client.put_object(Bucket=bucket, Key="sealed.txt", Body=b"hello world",
+                         ServerSideEncryption="aws:kms", ChecksumAlgorithm="CRC32")
+    settings = ProxySettings(fault_share=1.0, fault_kinds=("corrupt",))
+    with S3Proxy(local_s3.endpoint_url, settings) as proxy:
+        client = boto3.client("s3", endpoint_url=proxy.url, region_name="us-east-1",
+                              aws_access_key_id="testing", aws_secret_access_key="testing")
+        [obj] = iter_objects(client, bucket)
+        fetched = fetch_object(client, bucket, obj, max_bytes=1000)
+    assert proxy.stats.faults["corrupt"] == 1
+    assert fetched.outcome == FAILED and fetched.transient and fetched.body is None
+    assert "Checksum" in fetched.reason

@@ -19,6 +19,8 @@ class ManifestEntry:
     size: int
     last_modified: datetime
     version_id: str | None = None
+    # Stored from the listing alone because the object was archived: its text was never read.
+    archived: bool = False
 
 
 @dataclass(slots=True)

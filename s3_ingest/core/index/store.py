@@ -37,7 +37,8 @@ _UPSERT = (
     "ON CONFLICT (source, key) DO UPDATE SET "
     + ", ".join(f"{c} = excluded.{c}" for c in UPDATABLE)
 )
-_MANIFEST = "SELECT key, etag, size, last_modified, version_id FROM documents AS d "
+_MANIFEST = ("SELECT key, etag, size, last_modified, version_id, "
+             "d.status = 'metadata_only' AND d.reason LIKE 'archived%' FROM documents AS d ")
 _FAILURE_UPSERT = (
     "INSERT INTO failures (source, key, partition, reason, failed_at) VALUES (?, ?, ?, ?, ?) "
     "ON CONFLICT (source, key) DO UPDATE SET partition = excluded.partition, "
@@ -267,8 +268,9 @@ class SqlIndex(ChunkStore, DocumentIndex):
 
         def work(conn: Any) -> dict[str, ManifestEntry]:
             return {
-                key: entry(key, etag, size, parse(last_modified), version_id)
-                for key, etag, size, last_modified, version_id in conn.execute(sql, params)
+                key: entry(key, etag, size, parse(last_modified), version_id, bool(archived))
+                for key, etag, size, last_modified, version_id, archived
+                in conn.execute(sql, params)
             }
 
         return self._read(work)

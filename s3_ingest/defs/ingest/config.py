@@ -22,6 +22,7 @@ class ObjectFacts(Config):
     last_modified: str = Field(description="ISO 8601, as the listing gave it.")
     storage_class: str = "STANDARD"
     version_id: str = ""
+    restored: bool = Field(default=False, description="An archived object with a readable restored copy.")
 
 
 class ScanCountsConfig(Config):

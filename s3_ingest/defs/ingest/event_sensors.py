@@ -23,7 +23,7 @@ from dagster import (
 )
 
 from s3_ingest.core.partition_changes import DELETE, UPSERT, Change, PartitionChanges
-from s3_ingest.core.events import CREATED, ObjectEvent, NotAnS3Event, already_indexed, parse_message
+from s3_ingest.core.events import REMOVED, ObjectEvent, NotAnS3Event, already_indexed, parse_message
 from s3_ingest.core.partition_keys import partition_of
 from s3_ingest.core.sources import Source
 from s3_ingest.defs.ingest.assets import documents_op_name
@@ -136,7 +136,7 @@ def build_events_sensor(source: Source, job: Any = None) -> SensorDefinition:
             partition = partition_of(event.key[len(source.prefix) :])
             changes.setdefault(partition, PartitionChanges()).add(Change(
                 event.key,
-                UPSERT if event.kind == CREATED else DELETE,
+                DELETE if event.kind == REMOVED else UPSERT,
                 f"{message_id} {event.sequencer}",
                 event.event_time,
             ))
