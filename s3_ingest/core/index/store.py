@@ -38,7 +38,8 @@ _UPSERT = (
     + ", ".join(f"{c} = excluded.{c}" for c in UPDATABLE)
 )
 _MANIFEST = ("SELECT key, etag, size, last_modified, version_id, "
-             "d.status = 'metadata_only' AND d.reason LIKE 'archived%' FROM documents AS d ")
+             "d.status = 'metadata_only' AND substr(d.reason, 1, 8) = 'archived' "
+             "FROM documents AS d ")
 _FAILURE_UPSERT = (
     "INSERT INTO failures (source, key, partition, reason, failed_at) VALUES (?, ?, ?, ?, ?) "
     "ON CONFLICT (source, key) DO UPDATE SET partition = excluded.partition, "

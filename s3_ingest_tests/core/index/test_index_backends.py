@@ -244,6 +244,19 @@ def test_manifest(index: DocumentIndex) -> None:
     assert entry.last_modified.tzinfo is not None
 
 
+def test_the_manifest_knows_an_archive_stored_without_its_text(index: DocumentIndex) -> None:
+    index.upsert([
+        make_doc("cold", status="metadata_only", text=None, storage_class="GLACIER",
+                 reason="archived (GLACIER): restore the object to index its text"),
+        make_doc("image", status="metadata_only", text=None, reason="unsupported type: .png"),
+        make_doc("read", storage_class="GLACIER"),  # its text was read from a restored copy
+    ])
+    manifest = index.manifest("docs")
+    assert [k for k, entry in sorted(manifest.items()) if entry.archived] == ["cold"]
+    assert [k for k, e in index.entries("docs", ["cold", "read"]).items() if e.archived] == [
+        "cold"]
+
+
 def test_manifest_range_follows_s3_key_order(index: DocumentIndex) -> None:
     """(after, upto] in code point order - S3's listing order - not a locale's collation."""
     names = ["A", "a", "a/b", "a-b", "a_b", "b", "b/z", "b/é", "ü", "€", "😀"]
