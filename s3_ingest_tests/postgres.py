@@ -108,3 +108,4 @@ def empty_index_tables(url: str) -> None:
             conn.execute("DELETE FROM documents")
             conn.execute("DELETE FROM failures")
             conn.execute("DELETE FROM chunks")
+            conn.execute("DELETE FROM chunks_staged")

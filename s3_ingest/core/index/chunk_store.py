@@ -3,8 +3,9 @@ written once for every SQL backend as a mix-in of `SqlIndex`.
 
 A chunk row carries the hash of its document's text (`doc_hash`), so a chunks run can tell
 which documents changed without reading their old chunks, and the hash of what was embedded
-(`text_hash`), so a changed document's unchanged passages keep their vectors. Each call to
-`replace_chunks` is one transaction: a document's old chunks go and its new ones land together.
+(`text_hash`), so a changed document's unchanged passages keep their vectors. A chunks run
+stages its batches and publishes them in one transaction (chunk_stage.py); `replace_chunks`
+writes documents' chunks directly, in one transaction of its own.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from s3_ingest.core.index.chunk_stage import CHUNK_FIELDS, ChunkStage
 
 # Documents per page when a chunks run walks a partition: memory stays one page, whatever
 # the partition holds.
@@ -44,7 +47,7 @@ class ChunkState:
     chunks: int
 
 
-class ChunkStore:
+class ChunkStore(ChunkStage):
     """Mixed into SqlIndex: uses its `_read`, `_write`, `_sql`, `_chunks` and `values`."""
 
     def search_chunks(
@@ -132,11 +135,14 @@ class ChunkStore:
         }
 
     def chunk_vectors(self, source: str, key: str, model: str) -> dict[str, bytes]:
-        """text_hash -> vector of a document's stored chunks embedded with `model`."""
+        """text_hash -> vector of a document's chunks embedded with `model`: its stored ones,
+        and those a chunks run staged for it (chunk_stage.py: what a run that died embedded)."""
         sql = self._sql(
-            "SELECT text_hash, embedding FROM chunks WHERE source = ? AND key = ? AND model = ?"
+            "SELECT text_hash, embedding FROM chunks WHERE source = ? AND key = ? AND model = ? "
+            "UNION ALL SELECT text_hash, embedding FROM chunks_staged "
+            "WHERE source = ? AND key = ? AND model = ?"
         )
-        params = (self.values.text(source), self.values.text(key), model)
+        params = (self.values.text(source), self.values.text(key), model) * 2
         rows = self._read(lambda c: c.execute(sql, params).fetchall())
         return {h: v for h, e in rows if (v := self._vector_value(e)) is not None}
 
@@ -149,20 +155,13 @@ class ChunkStore:
     ) -> int:
         """In one transaction: each document's chunks become `documents[key]`, and the chunks
         of `deleted_keys` go. Returns how many chunks were deleted for `deleted_keys`."""
-        source_text, partition_text = self.values.text(source), self.values.text(partition)
+        source_text = self.values.text(source)
         replaced = sorted(self.values.text(k) for k in documents)
         gone = sorted({self.values.text(k) for k in deleted_keys} - set(replaced))
         insert = self._sql(
-            "INSERT INTO chunks (source, key, partition, position, heading, page, text, "
-            "text_hash, doc_hash, model, dimension, embedding) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            f"INSERT INTO chunks ({CHUNK_FIELDS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         )
-        rows = [
-            (source_text, self.values.text(r.key), partition_text, r.position,
-             self.values.text(r.heading), r.page, self.values.text(r.text), r.text_hash,
-             r.doc_hash, r.model, r.dimension, self._vector_param(r.embedding))
-            for key in sorted(documents) for r in documents[key]
-        ]  # fmt: skip
+        rows = self._chunk_params(source, partition, documents)
 
         def work(conn: Any) -> int:
             deleted = 0

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +135,20 @@ def tables_v2(types: ColumnTypes, prefix: str, extra_columns: Sequence[str] = ()
     ]
 
 
+def tables_v3(types: ColumnTypes, prefix: str) -> list[str]:
+    """Version 3: `chunks_staged`, the chunks a running chunks run has embedded but not yet
+    published (chunk_stage.py), tagged with the run's token. No full-text or vector structures:
+    nothing searches it, and rows reach the searched `chunks` only by INSERT ... SELECT."""
+    staged = [_column(types, *spec) for spec in (("token", "text", True), *_CHUNK_COLUMNS)]
+    return [
+        f"CREATE TABLE IF NOT EXISTS {prefix}chunks_staged ({', '.join(staged)})",
+        # The publishing transaction goes by token; vector reuse and replacing a crashed
+        # run's rows go by document.
+        f"CREATE INDEX IF NOT EXISTS chunks_staged_token ON {prefix}chunks_staged (token, key)",
+        f"CREATE INDEX IF NOT EXISTS chunks_staged_key ON {prefix}chunks_staged (source, key)",
+    ]
+
+
 def migrate(conn: Any, owner: SchemaOwner, prefix: str = "") -> None:
     """Bring the database to SCHEMA_VERSION; the caller holds one transaction around it, so a
     migration lands whole or not at all."""
@@ -154,6 +168,9 @@ def migrate(conn: Any, owner: SchemaOwner, prefix: str = "") -> None:
         tables = tables_v2(owner.column_types, prefix, search.columns)
         for statement in (*search.before, *tables, *search.after):
             conn.execute(statement)
-    # Later versions: `if version < 3: ...` here, each step inside the caller's transaction.
+    if version < 3:
+        for statement in tables_v3(owner.column_types, prefix):
+            conn.execute(statement)
+    # Later versions: `if version < 4: ...` here, each step inside the caller's transaction.
     if version < SCHEMA_VERSION:
         owner.record_schema_version(conn, SCHEMA_VERSION)

@@ -194,12 +194,14 @@ class SqlIndex(ChunkStore, DocumentIndex):
     def delete_source(self, source: str, partition: str | None = None) -> int:
         where, params = self._where(source=source, partition=partition)
         sql = self._sql(f"DELETE FROM documents AS d {where}")
-        # A source or partition that goes (housekeeping) takes its chunks along: no chunks run
-        # is left to clean up after it.
-        chunks = self._sql(f"DELETE FROM chunks AS d {where}")
+        # A source or partition that goes (housekeeping) takes its chunks along, staged ones
+        # too: no chunks run is left to clean up after it.
+        chunks = [self._sql(f"DELETE FROM {table} AS d {where}")
+                  for table in ("chunks", "chunks_staged")]
 
         def work(conn: Any) -> int:
-            conn.execute(chunks, params)
+            for statement in chunks:
+                conn.execute(statement, params)
             return conn.execute(sql, params).rowcount
 
         return self._write(work)

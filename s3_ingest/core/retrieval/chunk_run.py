@@ -7,15 +7,18 @@ lost their text) are deleted. `full` re-embeds everything, which is how a model 
 vectors of two models are never mixed in one document, and search only compares vectors of the
 query's model.
 
-Documents are read a page at a time and written in batches, each batch one transaction that
-replaces its documents' chunks whole; the chunks of deleted documents go in the last one. A
-crash leaves every document either with its old chunks or its new ones, and the next run
-resumes by hash. Memory is one page of documents and one batch of vectors.
+Documents are read a page at a time and embedded in batches; each batch is staged in the
+index (chunk_stage.py), a short write that readers never see, and the run ends with one
+transaction that puts every staged document's new chunks in place of its old ones and deletes
+the chunks of deleted documents. Until then search sees the partition's old chunks only; a run
+that fails leaves them all as they were, and the next run reuses the vectors it staged. Memory
+is one page of documents and one batch of vectors, and no write lock is held while embedding.
 """
 
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -74,12 +77,18 @@ def chunk_partition(
     model, dimension = embedder.model, embedder.dimension
     report = ChunkReport(source, partition, model)
     states = index.chunk_states(source, partition)
+    # Vectors a run that died staged are worth looking up even for documents without chunks.
+    stale = index.has_staged_chunks(source, partition)
+    token = uuid.uuid4().hex
     pending: dict[str, _Pending] = {}
+    emptied: list[str] = []  # changed documents that now cut into no chunks at all
 
-    def flush(deleted_keys: list[str]) -> None:
-        rows = _embed(pending, embedder, model, dimension, report)
-        report.deleted += index.replace_chunks(source, partition, rows, deleted_keys)
-        pending.clear()
+    def flush() -> None:
+        if pending:
+            rows = _embed(pending, embedder, model, dimension, report)
+            emptied.extend(key for key, chunks in rows.items() if not chunks)
+            index.stage_chunks(token, source, partition, rows)
+            pending.clear()
 
     for key, content_type, _title, text in index.document_texts(source, partition):
         if not text or not text.strip():
@@ -93,15 +102,17 @@ def chunk_partition(
         report.documents_changed += 1
         chunks = chunk_document(key, text, content_type)
         texts = [embedding_text(chunk) for chunk in chunks]
-        known = index.chunk_vectors(source, key, model) if (state and not full) else {}
+        known = index.chunk_vectors(source, key, model) if (state or stale) and not full else {}
         pending[key] = _Pending(chunks, [text_hash(t) for t in texts], texts, doc_hash, known)
         if len(pending) >= batch_documents:
-            flush([])
+            flush()
             if progress:
                 progress(report)
+    flush()
     gone = index.orphan_chunk_keys(source, partition)
     report.documents_deleted = gone
-    flush(gone)
+    if report.documents_changed or gone or stale:
+        report.deleted += index.publish_staged_chunks(token, source, partition, gone, emptied)
     report.seconds = time.perf_counter() - started
     return report
 

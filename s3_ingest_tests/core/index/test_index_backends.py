@@ -87,7 +87,7 @@ def test_file_and_parent_directories_are_created_and_wal_is_on(tmp_path: Path) -
     raw = sqlite3.connect(path)
     try:
         assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert raw.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == 3
         tables = {r[0] for r in raw.execute("SELECT name FROM sqlite_master")}
         assert {"documents", "documents_fts", "documents_source_partition"} <= tables
     finally:
@@ -1005,7 +1005,7 @@ def test_postgres_schema_version_is_recorded(fresh_postgres_url: str) -> None:
         assert ix.count() == 0
         with psycopg.connect(fresh_postgres_url) as conn:
             versions = conn.execute("SELECT version FROM s3_ingest_schema_version").fetchall()
-            assert versions == [(postgres_module.SCHEMA_VERSION,)] == [(2,)]
+            assert versions == [(postgres_module.SCHEMA_VERSION,)] == [(3,)]
             tables = {
                 row[0]
                 for row in conn.execute(
@@ -1094,7 +1094,7 @@ def test_postgres_concurrent_first_use_creates_the_schema_once(fresh_postgres_ur
         assert indexes[0].count() == n
         assert len(indexes[-1].search("quokka", limit=100)) == n
         with psycopg.connect(fresh_postgres_url) as conn:
-            assert conn.execute("SELECT version FROM s3_ingest_schema_version").fetchall() == [(2,)]
+            assert conn.execute("SELECT version FROM s3_ingest_schema_version").fetchall() == [(3,)]
     finally:
         for ix in indexes:
             ix.close()
