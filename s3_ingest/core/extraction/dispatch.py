@@ -2,46 +2,56 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 
 from .detect import detect_kind
-from .docx import extract_docx
-from .eml import extract_eml
-from .epub import extract_epub
-from .html import extract_html
-from .opendocument import extract_opendocument
-from .pdf import extract_pdf
-from .plain import extract_family, extract_md, extract_txt
-from .presentation import extract_pptx
 from .result import Extraction, failed, metadata_only
-from .rtf import extract_rtf
-from .spreadsheet import extract_xls, extract_xlsx
-from .tabular import extract_csv, extract_json
 from .text import BinaryContent
 from .text_families import TEXT_FAMILIES
-from .xml import extract_xml
 
 Extractor = Callable[[bytes, str, str | None, int], Extraction]
 
-_EXTRACTORS: dict[str, Extractor] = {
-    "txt": extract_txt,
-    "md": extract_md,
-    "html": extract_html,
-    "json": extract_json,
-    "csv": extract_csv,
-    "pdf": extract_pdf,
-    "docx": extract_docx,
-    "pptx": extract_pptx,
-    "xlsx": extract_xlsx,
-    "xls": extract_xls,
-    "epub": extract_epub,
-    "odt": extract_opendocument,
-    "ods": extract_opendocument,
-    "odp": extract_opendocument,
-    "rtf": extract_rtf,
-    "xml": extract_xml,
-    **{family: extract_family for family in TEXT_FAMILIES},
+# Each parser is imported when its kind is first met, not with this module: the process that
+# runs the sync parses only text, Markdown, HTML, JSON, CSV and XML itself (pdf and the office
+# formats go to the sandbox's workers, which preload every parser), so it need not carry
+# openpyxl, pypdf, python-pptx and the rest - about 50 MB and 0.8 s of imports.
+_EXTRACTORS: dict[str, Extractor | str] = {
+    "txt": "plain:extract_txt",
+    "md": "plain:extract_md",
+    "html": "html:extract_html",
+    "json": "tabular:extract_json",
+    "csv": "tabular:extract_csv",
+    "pdf": "pdf:extract_pdf",
+    "docx": "docx:extract_docx",
+    "pptx": "presentation:extract_pptx",
+    "xlsx": "spreadsheet:extract_xlsx",
+    "xls": "spreadsheet:extract_xls",
+    "epub": "epub:extract_epub",
+    "odt": "opendocument:extract_opendocument",
+    "ods": "opendocument:extract_opendocument",
+    "odp": "opendocument:extract_opendocument",
+    "rtf": "rtf:extract_rtf",
+    "xml": "xml:extract_xml",
+    "eml": "eml:extract_eml",
+    **{family: "plain:extract_family" for family in TEXT_FAMILIES},
 }
+
+
+def _extractor(kind: str) -> Callable[..., Extraction]:
+    found = _EXTRACTORS[kind]
+    if isinstance(found, str):
+        module, _, name = found.partition(":")
+        found = getattr(importlib.import_module(f"{__package__}.{module}"), name)
+        _EXTRACTORS[kind] = found
+    return found
+
+
+def preload() -> None:
+    """Import every parser now (a sandbox worker, before its memory limit applies)."""
+    for kind in list(_EXTRACTORS):
+        _extractor(kind)
+
 
 # How deep mail attachments are followed (a mail attached to a mail attached to a mail...).
 MAX_DEPTH = 3
@@ -69,12 +79,13 @@ def extract(
         return metadata_only(detected.reason or "unsupported type")
     try:
         if kind == "pdf":
-            return extract_pdf(bytes(data), key, content_type, max_text_chars, ocr=ocr)
+            return _extractor(kind)(bytes(data), key, content_type, max_text_chars, ocr=ocr)
         if kind == "eml":
             if depth >= MAX_DEPTH:
                 return metadata_only(f"eml nested too deep (limit {MAX_DEPTH} levels)")
-            return extract_eml(bytes(data), key, content_type, max_text_chars, ocr=ocr, depth=depth)
-        return _EXTRACTORS[kind](bytes(data), key, content_type, max_text_chars)
+            return _extractor(kind)(bytes(data), key, content_type, max_text_chars, ocr=ocr,
+                                    depth=depth)
+        return _extractor(kind)(bytes(data), key, content_type, max_text_chars)
     except BinaryContent:
         return metadata_only("binary content behind a text extension")
     except RecursionError:

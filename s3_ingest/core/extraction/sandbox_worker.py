@@ -80,7 +80,7 @@ def _resolve(target: str) -> Callable[[bytes, str, str | None], Extraction]:
     for part in attribute.split("."):
         function = getattr(function, part)
     # Load the parsers now, so the first job is not slowed down (or memory-limited) by imports.
-    importlib.import_module("s3_ingest.core.extraction.dispatch")
+    importlib.import_module("s3_ingest.core.extraction.dispatch").preload()
     importlib.import_module("pypdf.filters")  # imported by pypdf on the first content stream
     return function
 

@@ -118,3 +118,19 @@ def test_damaged_documents_never_raise(source, key, cut, flips):
 @given(text=st.text(max_size=500), key=st.sampled_from(["a.txt", "a.md", "a.html", "a.csv", "a.json"]))
 def test_arbitrary_text_never_raises(text, key):
     check(extract(text.encode("utf-8", "surrogatepass"), key))
+
+
+def test_text_is_extracted_without_loading_the_sandboxed_formats_parsers():
+    """The syncing process parses text itself and sends pdf and office files to the sandbox's
+    workers: it must not carry their parsers (memory and start-up time)."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from s3_ingest.core.extraction import extract; "
+            "assert extract(b'# Title\\nwords', 'a.md').text; "
+            "assert extract(b'a,b\\n1,2', 'a.csv').text; "
+            "print(sorted(m for m in ('openpyxl', 'pypdf', 'pptx', 'docx', 'ebooklib', 'xlrd') "
+            "if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True)
+    assert result.stdout.strip() == "[]"
