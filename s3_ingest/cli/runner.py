@@ -140,6 +140,13 @@ def sync(
         op_name = documents_op_name(source)
         partitions_def = prefix_partitions(source)
         try:
+            unset = source.credentials.unset_variables()
+            if unset:  # said plainly here, not as Dagster's resource error with its stack
+                raise ValueError(
+                    f"{', '.join(unset)} not set: the sources file names "
+                    f"{'this variable' if len(unset) == 1 else 'these variables'} for source "
+                    f"{source.name}'s credentials; export {'it' if len(unset) == 1 else 'them'}"
+                    " and run again")
             planned = plan(source, index, full=bool(asset_config.get("full")), prefix=prefix)
         except Exception as exc:  # SourceError: already says what to check
             run = PartitionRun(source.name, "*", False, error=str(exc))
