@@ -4,11 +4,11 @@ import hashlib
 import json
 import math
 import socket
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from s3_ingest_tests.imported import imported_after
 
 from s3_ingest.core.retrieval.local_minilm import DIMENSION, LocalMiniLM, model_directory
 
@@ -52,13 +52,9 @@ def test_weights_come_from_the_installed_package():
 
 
 def test_embedding_imports_no_pytorch():
-    code = ("import sys; from s3_ingest.core.retrieval.local_minilm import LocalMiniLM; "
-            "LocalMiniLM().embed(['a query']); "
-            "print(sorted(m for m in ('torch', 'transformers', 'sentence_transformers') "
-            "if m in sys.modules))")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            check=True)
-    assert result.stdout.strip() == "[]"
+    code = ("from s3_ingest.core.retrieval.local_minilm import LocalMiniLM\n"
+            "LocalMiniLM().embed(['a query'])")
+    assert imported_after(code, ("torch", "transformers", "sentence_transformers")) == []
 
 
 def test_meaning_not_words():
