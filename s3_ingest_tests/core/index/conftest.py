@@ -1,7 +1,13 @@
 """Index fixtures over both backends: `index_url`, `make_index` and `index`, parametrised as
 ``[sqlite]`` (a file in the test's tmp dir) and ``[postgres]`` (a database created for the test
 module on $S3_INGEST_TEST_POSTGRES_URL, emptied before each test; see s3_ingest_tests/postgres.py
-for when these skip and when they fail)."""
+for when these skip and when they fail); `postgres_index` and `fresh_postgres_url` for what only
+PostgreSQL does.
+
+Tests taking `index`, `make_index` or `index_url` run once per backend. Tests taking `tmp_path`
+only are about what only the SQLite file has (WAL, reopening the file, its locking); tests taking
+`fresh_postgres_url` or `postgres_index` are about PostgreSQL only.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +17,11 @@ from pathlib import Path
 import pytest
 
 from s3_ingest.core.index import DocumentIndex, open_index
+from s3_ingest_tests.core.index.psycopg_support import PostgresIndex
 from s3_ingest_tests.postgres import empty_index_tables, fresh_database
+
+# Failures inside the shared assertion helper read like failures in the test itself.
+pytest.register_assert_rewrite("s3_ingest_tests.core.index.fts_sync")
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
@@ -62,3 +72,12 @@ def make_index(index_url: str) -> Iterator[Callable[[], DocumentIndex]]:
 @pytest.fixture
 def index(make_index: Callable[[], DocumentIndex]) -> DocumentIndex:
     return make_index()
+
+
+@pytest.fixture
+def postgres_index(postgres_module_url: str):
+    """An empty PostgreSQL index (for tests about what only PostgreSQL does)."""
+    empty_index_tables(postgres_module_url)
+    ix = PostgresIndex(postgres_module_url)
+    yield ix
+    ix.close()

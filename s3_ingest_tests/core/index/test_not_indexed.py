@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from s3_ingest.core.index import DocumentIndex
-from s3_ingest_tests.core.index.test_index_backends import make_doc
+from s3_ingest_tests.core.index.documents import make_doc
 
 
 def test_not_indexed_lists_metadata_only_and_failed_documents_with_reasons(

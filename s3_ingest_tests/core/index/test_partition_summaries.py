@@ -4,7 +4,7 @@ on both backends."""
 from __future__ import annotations
 
 from s3_ingest.core.index import DocumentIndex
-from s3_ingest_tests.core.index.test_index_backends import make_doc
+from s3_ingest_tests.core.index.documents import make_doc
 
 
 def test_partition_summaries_count_by_status_and_say_when_last_written(
