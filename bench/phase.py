@@ -165,7 +165,8 @@ def diff(args: argparse.Namespace) -> dict[str, Any]:
     from s3_ingest.core.index.sqlite import SqliteIndex
     from s3_ingest.core.sources import Source
 
-    source = Source(name="synthetic", bucket="synthetic")
+    # Unlimited: under the default document_limit all but its first keys would be "dropped".
+    source = Source(name="synthetic", bucket="synthetic", document_limit=None)
     result = scan_changes(_SyntheticBucket(args.keys), source, SqliteIndex(args.index),
                           budget_s=3600.0)
     assert result.complete

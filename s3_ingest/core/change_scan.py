@@ -83,7 +83,9 @@ def _compare(
     for obj in objects:
         partition = partition_of(obj.rel_path)
         result.partitions_seen.add(partition)
-        counts = result.counts.setdefault(partition, ScanCounts())
+        counts = result.counts.get(partition)
+        if counts is None:  # not setdefault: that would build a ScanCounts for every key
+            counts = result.counts[partition] = ScanCounts()
         counts.listed += 1
         entry = manifest.pop(obj.key, None)
         reason = selector.skip_reason(obj)

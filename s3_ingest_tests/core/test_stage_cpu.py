@@ -75,3 +75,13 @@ def test_worker_cpu_is_never_negative_with_no_workers_or_gone_ones() -> None:
     assert WorkerCpu(lambda: []).seconds() >= 0.0
     pids = [2**22 + 7]  # no such process: read as gone
     assert WorkerCpu(lambda: pids).seconds() >= 0.0
+
+
+def test_scan_counts_each_partition_once_whatever_its_keys(s3: Any, index: SqliteIndex) -> None:
+    # The scan builds a partition's counts on its first key only (not one per key): the
+    # counts must still add up over every key of every partition.
+    s3.create_bucket(Bucket=BUCKET)
+    for key in ("a/1.txt", "a/2.txt", "a/3.txt", "b/1.txt", "top.txt"):
+        s3.put_object(Bucket=BUCKET, Key=key, Body=b"words")
+    scan = scan_changes(s3, Source(name="docs", bucket=BUCKET), index, page_size=2)
+    assert {p: c.listed for p, c in scan.counts.items()} == {"a/": 3, "b/": 1, "(root)": 1}
