@@ -1,6 +1,8 @@
 """One measured phase of the benchmark, run in its own process so its peak RSS is its own.
 
 Prints one JSON object: seconds, cpu_seconds, documents, bytes, peak_rss_mb (and phase extras).
+Memory and CPU are the whole process tree's - this process and its descendants (the parser
+workers a sync starts) - measured by tree.py.
 """
 
 from __future__ import annotations
@@ -8,7 +10,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import resource
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -17,6 +18,8 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
+
+from process_tree import TreeMonitor
 
 
 def _client(endpoint: str, pool: int = 64) -> Any:
@@ -74,21 +77,27 @@ def sync(args: argparse.Namespace) -> dict[str, Any]:
     from s3_ingest.defs.resources.index import IndexResource
 
     logging.getLogger("dagster").setLevel(logging.ERROR)
-    scanned = []
+    scanned = []  # each source's scan plan
     runs = run_sync(
         load_sources(args.sources), index=IndexResource(url=args.index),
         instance=args.instance,
         run_config_base={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
-        on_scan=lambda source, planned: scanned.append(planned.listed),
+        on_scan=lambda source, planned: scanned.append(planned),
     )
     failed = [r for r in runs if not r.success]
     if failed:
         raise SystemExit(f"sync failed: {failed[0].partition}: {failed[0].error}")
     total = lambda name: sum(int(r.metadata.get(name, 0) or 0) for r in runs)  # noqa: E731
-    return {"documents": sum(scanned) or total("listed"), "bytes": total("bytes_fetched"),
+    # CPU by stage: the scan's (list, diff) and every partition run's, summed.
+    stage_cpu: dict[str, float] = {}
+    for cpu in [p.cpu for p in scanned] + [r.metadata.get("cpu") or {} for r in runs]:
+        for stage, seconds in cpu.items():
+            stage_cpu[stage] = stage_cpu.get(stage, 0.0) + seconds
+    return {"documents": sum(p.listed for p in scanned) or total("listed"),
+            "bytes": total("bytes_fetched"),
             "fetched": total("fetched"), "indexed": total("indexed") + total("metadata_only"),
             "deleted": total("deleted"), "unchanged": total("unchanged"),
-            "partitions": len(runs),
+            "partitions": len(runs), "stage_cpu": stage_cpu,
             # Time inside the core pipeline, summed over partitions; the rest of the phase is
             # partition discovery and Dagster's per-run work.
             "core_seconds": sum(float(r.metadata.get("seconds", 0) or 0) for r in runs)}
@@ -156,21 +165,13 @@ def diff(args: argparse.Namespace) -> dict[str, Any]:
     from s3_ingest.core.index.sqlite import SqliteIndex
     from s3_ingest.core.sources import Source
 
-    source = Source(name="synthetic", bucket="synthetic")
+    # Unlimited: under the default document_limit all but its first keys would be "dropped".
+    source = Source(name="synthetic", bucket="synthetic", document_limit=None)
     result = scan_changes(_SyntheticBucket(args.keys), source, SqliteIndex(args.index),
                           budget_s=3600.0)
     assert result.complete
     return {"documents": result.listed, "bytes": 0, "changes": len(result.changes),
             "new": result.new, "modified": result.modified, "deleted": result.deleted}
-
-
-def peak_rss_mb() -> float:
-    """This process's own peak RSS. (ru_maxrss is no good here: Linux carries the parent's
-    high-water mark across fork and exec, so a child would report its parent's peak.)"""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 PHASES = {f.__name__: f for f in (baseline, listing, list_and_get, sync, diff_prepare, diff)}
@@ -195,12 +196,14 @@ def main() -> None:
         import s3_ingest.core.change_scan  # noqa: F401
 
         args.instance = DagsterInstance.ephemeral()
-    started, usage = time.perf_counter(), resource.getrusage(resource.RUSAGE_SELF)
-    out = PHASES[args.phase](args)
-    after = resource.getrusage(resource.RUSAGE_SELF)
-    out["seconds"] = time.perf_counter() - started
-    out["cpu_seconds"] = (after.ru_utime - usage.ru_utime) + (after.ru_stime - usage.ru_stime)
-    out["peak_rss_mb"] = peak_rss_mb()
+    with TreeMonitor() as tree:
+        started = time.perf_counter()
+        out = PHASES[args.phase](args)
+        out["seconds"] = time.perf_counter() - started
+    out["cpu_seconds"] = tree.cpu_seconds
+    out["peak_rss_mb"] = tree.peak_rss_mb
+    out["peak_rss_upper_mb"] = tree.peak_rss_upper_mb
+    out["processes"] = tree.processes
     json.dump(out, sys.stdout)
 
 

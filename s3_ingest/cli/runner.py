@@ -72,6 +72,7 @@ class SourcePlan:
     partitions: list[PartitionPlan]
     listed: int = 0  # keys the scan listed (0: no scan, every partition lists itself)
     skipped: Counter[str] = field(default_factory=Counter)  # by reason, over the whole scan
+    cpu: dict[str, float] = field(default_factory=dict)  # the scan's CPU seconds by stage
 
 
 def plan(source: Source, index: IndexResource, *, full: bool, prefix: str | None) -> SourcePlan:
@@ -94,7 +95,8 @@ def plan(source: Source, index: IndexResource, *, full: bool, prefix: str | None
     skipped: Counter[str] = Counter()
     for counts in result.counts.values():
         skipped.update(counts.skipped)
-    return SourcePlan([result.plan(p) for p in sorted(result.changes)], result.listed, skipped)
+    return SourcePlan([result.plan(p) for p in sorted(result.changes)], result.listed, skipped,
+                      result.cpu)
 
 
 def source_definitions(source: Source, index: IndexResource) -> Definitions:

@@ -31,6 +31,7 @@ from s3_ingest.core.document_limit import LimitedSelector
 from s3_ingest.core.plan import PartitionPlan, ScanCounts
 from s3_ingest.core.partition_keys import partition_of
 from s3_ingest.core.sources import Source
+from s3_ingest.core.stage_cpu import StageCpu
 
 
 @dataclass
@@ -45,6 +46,7 @@ class ScanResult:
     new: int = 0
     modified: int = 0
     deleted: int = 0
+    cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds: list and diff
 
     @property
     def complete(self) -> bool:
@@ -81,7 +83,9 @@ def _compare(
     for obj in objects:
         partition = partition_of(obj.rel_path)
         result.partitions_seen.add(partition)
-        counts = result.counts.setdefault(partition, ScanCounts())
+        counts = result.counts.get(partition)
+        if counts is None:  # not setdefault: that would build a ScanCounts for every key
+            counts = result.counts[partition] = ScanCounts()
         counts.listed += 1
         entry = manifest.pop(obj.key, None)
         reason = selector.skip_reason(obj)
@@ -128,24 +132,38 @@ def scan_changes(
     deadline = clock() + budget_s
     selector = LimitedSelector(selector_for(source), source.document_limit, selected_before)
     result = ScanResult(after=after)
-    previous = after
-    for page in iter_pages(
-        client, source.bucket, source.prefix, page_size=page_size, start_after=after
-    ):
+    cpu = StageCpu()
+    try:
+        _walk(client, source, index, result, selector, cpu, page_size, deadline, clock)
+    finally:
+        result.cpu = cpu.totals()
+    return result
+
+
+def _walk(
+    client: Any, source: Source, index: DocumentIndex, result: ScanResult,
+    selector: LimitedSelector, cpu: StageCpu, page_size: int, deadline: float,
+    clock: Callable[[], float],
+) -> None:
+    previous = result.after
+    pages = iter_pages(client, source.bucket, source.prefix, page_size=page_size,
+                       start_after=previous)
+    for page in cpu.timed(pages, "list"):
         result.pages += 1
-        objects = [_to_listed(entry, source.prefix) for entry in page.get("Contents", ())]
+        with cpu.stage("list"):
+            objects = [_to_listed(entry, source.prefix) for entry in page.get("Contents", ())]
         result.listed += len(objects)
         last_page = not (page.get("IsTruncated") and page.get("NextContinuationToken"))
         upto = None if last_page else (objects[-1].key if objects else previous)
-        manifest = index.manifest_range(source.name, previous, upto)
-        _compare(result, source, objects, manifest, selector)
+        with cpu.stage("diff"):
+            manifest = index.manifest_range(source.name, previous, upto)
+            _compare(result, source, objects, manifest, selector)
         result.selected = selector.selected
         if last_page:
             result.after = None
-            return result
+            return
         previous = upto
         result.after = upto
         if clock() >= deadline:
-            return result
+            return
     result.after = None
-    return result

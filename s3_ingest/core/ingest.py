@@ -33,12 +33,13 @@ from s3_ingest.core.extraction import worth_fetching
 from s3_ingest.core.fetch import Fetched, fetch_object
 from s3_ingest.core.index.base import DocumentIndex
 from s3_ingest.core.ingest_report import IngestOptions, IngestReport
-from s3_ingest.core.parser_pool import shared_sandbox
+from s3_ingest.core.parser_pool import shared_sandbox, worker_pids
 from s3_ingest.core.partition_keys import partition_of
 from s3_ingest.core.plan import PartitionPlan
 from s3_ingest.core.plan_pages import Page, listing_pages, planned_page
 from s3_ingest.core.selection import SKIP_TOO_LARGE, selector_for
 from s3_ingest.core.sources import Source
+from s3_ingest.core.stage_cpu import StageCpu, WorkerCpu
 from s3_ingest.core.tags import Tagger
 
 ARCHIVED_STORAGE_CLASSES = frozenset({"GLACIER", "DEEP_ARCHIVE"})
@@ -73,6 +74,7 @@ class _PartitionIngest:
         self.to_delete: list[str] = []
         self.was_indexed: set[str] = set()  # keys being re-fetched that the index already holds
         self.last_progress = time.monotonic()
+        self.cpu = StageCpu()
 
     # -- workers (pool threads): no index access here -------------------------------------------
 
@@ -95,7 +97,8 @@ class _PartitionIngest:
         retries = 0
         while True:
             try:
-                fetched, doc = self._fetch_and_extract(obj)
+                with self.cpu.stage("fetch"):
+                    fetched, doc = self._fetch_and_extract(obj)
             except Exception as exc:  # a bug or a hostile object must not stop the others
                 fetched, doc = Fetched(obj, outcomes.FAILED, reason=type(exc).__name__), None
             if not fetched.transient or retries + 1 >= self.options.attempts:
@@ -127,9 +130,10 @@ class _PartitionIngest:
         except EncodingRefused as exc:
             return fetched, self._document(fetched, "metadata_only", str(exc))
         fetched.body = None  # the text is all we keep; let the bytes go now
-        result = shared_sandbox(
-            self.source.extraction_timeout_seconds, self.source.max_file_size
-        ).extract(body, obj.key, fetched.content_type, ocr=self.source.ocr)
+        with self.cpu.stage("extract"):
+            result = shared_sandbox(
+                self.source.extraction_timeout_seconds, self.source.max_file_size
+            ).extract(body, obj.key, fetched.content_type, ocr=self.source.ocr)
         doc = self._document(fetched, result.status, result.reason)
         doc.text, doc.title = result.text, result.title or doc.title
         # What the document says about itself (author, dates, page count, kind) joins the
@@ -175,7 +179,8 @@ class _PartitionIngest:
     def _flush(self) -> None:
         if not self.batch:
             return
-        self.index.upsert(self.batch)
+        with self.cpu.stage("index"):
+            self.index.upsert(self.batch)
         for doc in self.batch:
             if doc.status == "indexed":
                 self.report.indexed += 1
@@ -205,11 +210,12 @@ class _PartitionIngest:
                 continue
             if entry is not None:
                 self.was_indexed.add(obj.key)
-            pending.add(pool.submit(self._process, obj))
-            if len(pending) >= window:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for future in done:
-                    self._collect(future)
+            with self.cpu.stage("fetch"):  # handing out and collecting fetches is fetch's
+                pending.add(pool.submit(self._process, obj))
+                if len(pending) >= window:
+                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        self._collect(future)
             self._maybe_progress()
         if page.unlisted_are_gone:  # indexed in this range but not selected in the bucket
             self.to_delete.extend(page.manifest)
@@ -217,7 +223,7 @@ class _PartitionIngest:
         return pending
 
     def execute(self, plan: PartitionPlan) -> IngestReport:
-        started = time.monotonic()
+        started, workers = time.monotonic(), WorkerCpu(worker_pids)
         source, report, options = self.source, self.report, self.options
         known_before = self.index.count(source.name, self.partition)
         if not plan.listing:
@@ -231,25 +237,30 @@ class _PartitionIngest:
                 try:
                     pages: Iterable[Page] = (
                         listing_pages(self.client, source, self.partition, self.index,
-                                      options.page_size)
+                                      options.page_size, self.cpu)
                         if plan.listing
-                        else [planned_page(self.client, source, plan, self.index, pool)]
+                        else [planned_page(self.client, source, plan, self.index, pool,
+                                           self.cpu)]
                     )
                     for page in pages:
-                        pending = self._page(page, pool, pending)
+                        with self.cpu.stage("diff"):  # the index writes within are index's
+                            pending = self._page(page, pool, pending)
                 finally:
                     # Whatever happened to the listing, what was fetched is still written.
-                    for future in pending:
-                        self._collect(future)
-                    self._flush()
+                    with self.cpu.stage("fetch"):
+                        for future in pending:
+                            self._collect(future)
+                        self._flush()
         except (ClientError, BotoCoreError) as exc:
             raise explain_for(exc, source) from None
-        # Only now, with the listing complete, may anything be deleted.
-        self._delete(known_before)
-        # Replaces the failure records of what this run looked at: what succeeded is cleared.
-        self.index.record_failures(source.name, self.partition, report.failed,
-                                   only_keys=None if plan.listing else plan.named)
-        report.seconds = time.monotonic() - started
+        with self.cpu.stage("index"):
+            # Only now, with the listing complete, may anything be deleted.
+            self._delete(known_before)
+            # Replaces the failure records of what this run looked at: what succeeded is cleared.
+            self.index.record_failures(source.name, self.partition, report.failed,
+                                       only_keys=None if plan.listing else plan.named)
+        self.cpu.add("extract", workers.seconds())
+        report.seconds, report.cpu = time.monotonic() - started, self.cpu.totals()
         self._maybe_progress(force=True)
         return report
 

@@ -43,6 +43,9 @@ class IngestReport:
     retries: int = 0
     bytes_fetched: int = 0
     seconds: float = 0.0
+    # CPU seconds by stage (stage_cpu.STAGES: list, diff, fetch, extract - parser workers
+    # included - and index); what is not here was the executor's and Dagster's.
+    cpu: dict[str, float] = field(default_factory=dict)
     documents: list[Document] = field(default_factory=list)
 
     @property

@@ -24,3 +24,10 @@ def shared_sandbox(timeout_s: float, max_file_size: int) -> ExtractionSandbox:
             )
             _sandboxes[(timeout_s, memory_mb)] = sandbox
         return sandbox
+
+
+def worker_pids() -> list[int]:
+    """Pids of every shared parser worker alive now (a run reads their CPU from these)."""
+    with _sandboxes_lock:
+        sandboxes = list(_sandboxes.values())
+    return [pid for sandbox in sandboxes if not sandbox.closed for pid in sandbox.worker_pids()]

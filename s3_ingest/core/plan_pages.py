@@ -26,6 +26,7 @@ from s3_ingest.core.partition_keys import ROOT_PARTITION
 from s3_ingest.core.plan import PartitionPlan
 from s3_ingest.core.selection import SKIP_DOCUMENT_LIMIT, selector_for
 from s3_ingest.core.sources import Source
+from s3_ingest.core.stage_cpu import StageCpu
 
 
 @dataclass
@@ -48,30 +49,49 @@ def partition_limit(source: Source, partition: str, index: DocumentIndex) -> Par
 
 
 def listing_pages(
-    client: Any, source: Source, partition: str, index: DocumentIndex, page_size: int
+    client: Any, source: Source, partition: str, index: DocumentIndex, page_size: int,
+    cpu: StageCpu | None = None,
 ) -> Iterator[Page]:
+    cpu = cpu or StageCpu()
     selector = partition_limit(source, partition, index)
     previous: str | None = None
-    for objects, last in iter_partition_pages(
-        client, source.bucket, source.prefix, partition, page_size=page_size
-    ):
-        upto = None if last else (objects[-1].key if objects else previous)
-        manifest = index.manifest_range(source.name, previous, upto, partition=partition)
-        yield Page([(obj, selector.skip_reason(obj)) for obj in objects], manifest,
-                   unlisted_are_gone=True)
+    pages = iter_partition_pages(client, source.bucket, source.prefix, partition,
+                                 page_size=page_size)
+    for objects, last in cpu.timed(pages, "list"):
+        with cpu.stage("diff"):
+            upto = None if last else (objects[-1].key if objects else previous)
+            manifest = index.manifest_range(source.name, previous, upto, partition=partition)
+            page = Page([(obj, selector.skip_reason(obj)) for obj in objects], manifest,
+                        unlisted_are_gone=True)
+        yield page
         previous = upto
 
 
 def planned_page(
-    client: Any, source: Source, plan: PartitionPlan, index: DocumentIndex, pool: Executor
+    client: Any, source: Source, plan: PartitionPlan, index: DocumentIndex, pool: Executor,
+    cpu: StageCpu | None = None,
 ) -> Page:
     """The plan's objects; its event-named keys and deletions HEADed first (a stale event
     never removes a live object, and a live one is treated as listed)."""
+    cpu = cpu or StageCpu()
+    with cpu.stage("diff"):
+        return _planned_page(client, source, plan, index, pool, cpu)
+
+
+def _planned_page(
+    client: Any, source: Source, plan: PartitionPlan, index: DocumentIndex, pool: Executor,
+    cpu: StageCpu,
+) -> Page:
     selector = selector_for(source)
     entries = index.entries(source.name, plan.named)
     page = Page([], entries, unlisted_are_gone=False, listed=False)
     objects = list(plan.objects)
-    heads = list(pool.map(lambda key: head_object(client, source, key), plan.keys + plan.deletions))
+
+    def head_of(key: str) -> Any:  # a HEAD stands in for the listing of a key an event named
+        with cpu.stage("list"):
+            return head_object(client, source, key)
+
+    heads = list(pool.map(head_of, plan.keys + plan.deletions))
     page.heads = len(heads)
     over_limit: set[str] = set()
     for head in heads:

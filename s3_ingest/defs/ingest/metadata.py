@@ -22,6 +22,7 @@ COUNT_LABELS = {
     "get_requests": "GET requests", "head_requests": "HEAD requests",
 }
 SKIPPED_LABEL = "Skipped"
+CPU_LABEL = "CPU seconds by stage"
 SKIP_PREFIX = "Skipped: "
 _DOC_SCHEMA = TableSchema(columns=[
     TableColumn("key", "string"), TableColumn("title", "string"),
@@ -114,6 +115,8 @@ def report_metadata(report: IngestReport, partition_total: int, source_total: in
         "Fetched size": MetadataValue.text(human_size(report.bytes_fetched)),
         "Duration": MetadataValue.text(human_seconds(report.seconds)),
         "Seconds": MetadataValue.float(round(report.seconds, 3)),
+        # Where the run's CPU went (the parser workers' in extract): the next bottleneck.
+        CPU_LABEL: MetadataValue.json({k: round(v, 4) for k, v in report.cpu.items()}),
         "Documents in partition": MetadataValue.int(partition_total),
         # The asset's row count: the whole source's documents, not one partition's.
         "dagster/row_count": MetadataValue.int(source_total),
@@ -130,12 +133,14 @@ def report_metadata(report: IngestReport, partition_total: int, source_total: in
 
 def counts_of(metadata: dict[str, Any]) -> dict[str, Any]:
     """The counts of a materialization's (or a failure's) metadata, by report field name:
-    listed, selected, ..., mode, seconds, and skipped_<reason> for each skip reason."""
+    listed, selected, ..., mode, seconds, cpu (by stage), and skipped_<reason> for each skip
+    reason."""
     value = {k: getattr(v, "value", v) for k, v in metadata.items()}
     counts: dict[str, Any] = {field: value[label] for field, label in COUNT_LABELS.items()
                               if label in value}
     counts["mode"] = value.get("Mode")
     counts["seconds"] = value.get("Seconds", 0.0)
+    counts["cpu"] = dict(value.get(CPU_LABEL) or {})
     counts["skipped"] = value.get(SKIPPED_LABEL, 0)
     for label, count in value.items():
         if label.startswith(SKIP_PREFIX):

@@ -94,6 +94,8 @@ def test_partition_materializes_documents_with_metadata(local_s3, s3_client, buc
     assert rows["users/u-1/logo.png"]["status"] == "metadata only"
     assert "unsupported type" in rows["users/u-1/logo.png"]["reason"]
     assert "u-1/" in meta["Summary"] and meta["Fetched size"].endswith(("B", "KB"))
+    # Where the CPU went, by stage, reaches the run's metadata (values are the bench's business).
+    assert set(meta["cpu"]) == {"list", "diff", "fetch", "extract", "index"}
 
     index = SqliteIndex(str(index_path))
     doc = index.get("docs", "users/u-1/plan.md")
