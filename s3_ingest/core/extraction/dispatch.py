@@ -13,8 +13,8 @@ from .text_families import TEXT_FAMILIES
 Extractor = Callable[[bytes, str, str | None, int], Extraction]
 
 # Each parser is imported when its kind is first met, not with this module: the process that
-# runs the sync parses only text, Markdown, HTML, JSON, CSV and XML itself (pdf and the office
-# formats go to the sandbox's workers, which preload every parser), so it need not carry
+# runs the sync parses only text, Markdown, HTML, JSON and CSV itself (pdf, the office formats
+# and XML go to the sandbox's workers, which import only what they meet), so it need not carry
 # openpyxl, pypdf, python-pptx and the rest - about 50 MB and 0.8 s of imports.
 _EXTRACTORS: dict[str, Extractor | str] = {
     "txt": "plain:extract_txt",
@@ -45,12 +45,6 @@ def _extractor(kind: str) -> Callable[..., Extraction]:
         found = getattr(importlib.import_module(f"{__package__}.{module}"), name)
         _EXTRACTORS[kind] = found
     return found
-
-
-def preload() -> None:
-    """Import every parser now (a sandbox worker, before its memory limit applies)."""
-    for kind in list(_EXTRACTORS):
-        _extractor(kind)
 
 
 # How deep mail attachments are followed (a mail attached to a mail attached to a mail...).
