@@ -4,17 +4,17 @@ written once for every SQL backend as a mix-in of `SqlIndex`.
 A chunk row carries the hash of its document's text (`doc_hash`), so a chunks run can tell
 which documents changed without reading their old chunks, and the hash of what was embedded
 (`text_hash`), so a changed document's unchanged passages keep their vectors. A chunks run
-stages its batches and publishes them in one transaction (chunk_stage.py); `replace_chunks`
-writes documents' chunks directly, in one transaction of its own.
+stages its batches and publishes them in one transaction (chunk_stage.py), the only way
+chunks are written.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from s3_ingest.core.index.chunk_stage import CHUNK_FIELDS, ChunkStage
+from s3_ingest.core.index.chunk_stage import ChunkStage
 
 # Documents per page when a chunks run walks a partition: memory stays one page, whatever
 # the partition holds.
@@ -145,36 +145,6 @@ class ChunkStore(ChunkStage):
         params = (self.values.text(source), self.values.text(key), model) * 2
         rows = self._read(lambda c: c.execute(sql, params).fetchall())
         return {h: v for h, e in rows if (v := self._vector_value(e)) is not None}
-
-    def replace_chunks(
-        self,
-        source: str,
-        partition: str,
-        documents: dict[str, Sequence[ChunkRow]],
-        deleted_keys: Iterable[str] = (),
-    ) -> int:
-        """In one transaction: each document's chunks become `documents[key]`, and the chunks
-        of `deleted_keys` go. Returns how many chunks were deleted for `deleted_keys`."""
-        source_text = self.values.text(source)
-        replaced = sorted(self.values.text(k) for k in documents)
-        gone = sorted({self.values.text(k) for k in deleted_keys} - set(replaced))
-        insert = self._sql(
-            f"INSERT INTO chunks ({CHUNK_FIELDS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        )
-        rows = self._chunk_params(source, partition, documents)
-
-        def work(conn: Any) -> int:
-            deleted = 0
-            for keys, counting in ((replaced, False), (gone, True)):
-                for marks, part in self._chunks(keys):
-                    sql = self._sql(f"DELETE FROM chunks WHERE source = ? AND key IN {marks}")
-                    count = conn.execute(sql, [source_text, *part]).rowcount
-                    deleted += count if counting else 0
-            if rows:
-                conn.cursor().executemany(insert, rows)
-            return deleted
-
-        return self._write(work)
 
     def orphan_chunk_keys(self, source: str, partition: str) -> list[str]:
         """Keys with chunks in the partition whose document is gone, moved or has no text."""
