@@ -1,25 +1,26 @@
-"""Run the chunks assets in-process for the command line (`s3-ingest chunks`, the demo): one
-materialization per documents partition, as the automation sensor would ask for them."""
+"""`s3-ingest chunks` (and a `sync` whose chunks are behind): the chunks of every indexed
+partition, each through a run of the source's sync job with only its chunks selected - the
+same job the sensors and `sync` run, never an ephemeral one."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from dagster import DagsterInstance, materialize
+from dagster import DagsterInstance
 
-from s3_ingest.cli.runner import PartitionRun, _failure_message
+from s3_ingest.cli.runner import PartitionRun, register_partitions, run_partition, \
+    source_definitions
 from s3_ingest.core.sources import Source
-from s3_ingest.defs.ingest.partitions import SOURCE_TAG, prefix_partitions
+from s3_ingest.defs.ingest.jobs import sync_job_name
 from s3_ingest.defs.resources.index import IndexResource
-from s3_ingest.defs.retrieval.assets import build_chunks_asset
+from s3_ingest.defs.retrieval.assets import chunks_op_name
 
 
 def run_chunks(
     sources: Sequence[Source],
     *,
     index: IndexResource,
-    embedder: Any,
     instance: DagsterInstance,
     full: bool = False,
     run_config_base: dict[str, Any] | None = None,
@@ -27,48 +28,31 @@ def run_chunks(
 ) -> list[PartitionRun]:
     runs: list[PartitionRun] = []
     for source in sources:
-        asset = build_chunks_asset(source)
-        partitions_def = prefix_partitions(source)
         partitions = sorted(index.open().partitions(source.name))
-        known = set(instance.get_dynamic_partitions(partitions_def.name))
-        if new := [p for p in partitions if p not in known]:
-            instance.add_dynamic_partitions(partitions_def.name, new)
+        register_partitions(source, instance, partitions)
+        job = source_definitions(source, index).resolve_job_def(sync_job_name(source))
         for partition in partitions:
             run_config = dict(run_config_base or {})
-            run_config["ops"] = {asset.op.name: {"config": {"full": full}}}
-            result = materialize(
-                [asset], partition_key=partition, instance=instance,
-                resources={"index": index, "embedder": embedder}, run_config=run_config,
-                raise_on_error=False,
-                tags={"s3_ingest/launched_by": "cli", SOURCE_TAG: source.name},
-            )
-            run = PartitionRun(
-                source.name, partition, result.success,
-                metadata=_chunk_metadata(result, asset.op.name),
-                error=None if result.success else _failure_message(result),
-            )
+            run_config["ops"] = {chunks_op_name(source): {"config": {"full": full}}}
+            run = run_partition(source, job, partition, instance=instance,
+                                run_config=run_config, documents=False)
             runs.append(run)
             if on_partition:
                 on_partition(run)
     return runs
 
 
-def _chunk_metadata(result: Any, node_name: str) -> dict[str, Any]:
-    """A chunks materialization's metadata, by its own keys."""
-    for materialization in result.asset_materializations_for_node(node_name):
-        return {k: getattr(v, "value", v) for k, v in materialization.metadata.items()}
-    return {}
+def chunks_line(counts: dict[str, Any]) -> str:
+    return (f"chunks written {counts.get('written', 0)}, reused {counts.get('reused', 0)}, "
+            f"deleted {counts.get('deleted', 0)}, embedded {counts.get('embedded', 0)} in "
+            f"{counts.get('seconds', 0):.1f}s")
 
 
 def print_chunk_run(run: PartitionRun) -> None:
     import click
 
     if not run.success:
-        click.echo(f"  {run.source} {run.partition}: chunks FAILED: {run.error}")
+        error = (run.error or "").removeprefix("chunks: ")
+        click.echo(f"  {run.source} {run.partition}: chunks FAILED: {error}")
         return
-    m = run.metadata
-    click.echo(
-        f"  {run.source} {run.partition}: chunks written {m.get('chunks_written', 0)}, reused "
-        f"{m.get('chunks_reused', 0)}, deleted {m.get('chunks_deleted', 0)}, embedded "
-        f"{m.get('chunks_embedded', 0)} in {m.get('seconds', 0):.1f}s"
-    )
+    click.echo(f"  {run.source} {run.partition}: {chunks_line(run.chunks or {})}")

@@ -23,11 +23,9 @@ from dagster import DagsterInstance
 from s3_ingest.cli.runner import check_drift, sync
 from s3_ingest.cli.snippets import plain_snippet
 from s3_ingest.cli.sync_command import print_partition, print_scan, print_summary
-from s3_ingest.cli.chunks_runner import print_chunk_run, run_chunks
 from s3_ingest.core.index import SearchFilters, open_index
 from s3_ingest.core.retrieval import Retriever
 from s3_ingest.core.retrieval.local_minilm import LocalMiniLM
-from s3_ingest.defs.resources.embedder import LocalEmbedderResource
 from s3_ingest.core.sources import load_sources
 from s3_ingest.defs.resources.index import INDEX_ENV_VAR, IndexResource
 from s3_ingest.local_s3 import DEMO_KEY_ID, DEMO_SECRET, LocalS3, upload_tree
@@ -182,13 +180,7 @@ def run_demo(*, ui: bool, ui_port: int, run_config_base: dict[str, Any]) -> int:
             on_partition=print_partition,
             on_scan=print_scan,
         )
-        print_summary(runs)
-        click.echo("chunks and embeddings (all-MiniLM-L6-v2, offline):")
-        chunk_runs = run_chunks(
-            load_sources(SOURCES_FILE), index=IndexResource(url=index_url),
-            embedder=LocalEmbedderResource(), instance=instance,
-            run_config_base=run_config_base, on_partition=print_chunk_run,
-        )
+        print_summary(runs)  # each partition's run cut and embedded its chunks too
         for source in load_sources(SOURCES_FILE):
             drift = check_drift(source, IndexResource(url=index_url), instance)
             click.echo(f"\ndrift check {source.name}: " + (
@@ -196,7 +188,7 @@ def run_demo(*, ui: bool, ui_port: int, run_config_base: dict[str, Any]) -> int:
                 f"{'in step' if drift.passed else 'DRIFTED'} "
                 f"({drift.metadata['Partitions'].value} partitions compared with the bucket)"))
         _print_index(index_url)
-        ok = bool(runs) and all(r.success for r in runs + chunk_runs)
+        ok = bool(runs) and all(r.success for r in runs)
         if ui:
             _open_ui(env, ui_port)
     click.echo("\nlocal S3 endpoint stopped")

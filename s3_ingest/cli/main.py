@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import sys
 from pathlib import Path
 
@@ -75,9 +74,12 @@ def cli() -> None:
 @click.option("--index", "index_url", help="Index URL or path (default $S3_INGEST_INDEX_URL).")
 @click.option("-v", "--verbose", is_flag=True, help="Show Dagster's own event log.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON summary instead of lines.")
+@click.option("--no-chunks", is_flag=True,
+              help="Documents only: no chunks, so no search by meaning for what changed.")
 def sync(source_name, prefix, full, force_delete, sources_path, index_url, verbose,
-         as_json) -> None:
-    """Run the ingest assets in-process for the configured sources and print a summary."""
+         as_json, no_chunks) -> None:
+    """Bring the index in step with the sources: each changed partition's documents and their
+    chunks (for search by meaning), through the sources' sync jobs, and print a summary."""
     from s3_ingest.cli.sync_command import run_sync
 
     _setup_logging(verbose)
@@ -89,7 +91,8 @@ def sync(source_name, prefix, full, force_delete, sources_path, index_url, verbo
             sys.exit(EXIT_USAGE)
     config = {"full": full, "force_delete": force_delete}
     ok = run_sync(sources, index_url=index_url, prefix=prefix, config=config,
-                  run_config_base=_quiet_run_config(verbose), as_json=as_json)
+                  run_config_base=_quiet_run_config(verbose), as_json=as_json,
+                  chunks=not no_chunks)
     sys.exit(EXIT_OK if ok else EXIT_RUN_FAILED)
 
 
@@ -105,8 +108,11 @@ def sync(source_name, prefix, full, force_delete, sources_path, index_url, verbo
 @click.option("--chunks", "as_chunks", is_flag=True, help="Chunks, not documents.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per hit.")
 @click.option("--index", "index_url", help="Index URL or path (default $S3_INGEST_INDEX_URL).")
+@click.option("--min-similarity", type=click.FloatRange(-1.0, 1.0),
+              help="Cosine below which a passage is no match by meaning "
+                   "(default $S3_INGEST_MIN_SIMILARITY, else 0.25).")
 def search(query, source, key_prefix, tags, content_type, limit, mode, as_chunks, as_json,
-           index_url) -> None:
+           index_url, min_similarity) -> None:
     """Search by words (BM25), by meaning (embeddings) or both (fused), with snippets."""
     from s3_ingest.cli.search_command import run_search
     from s3_ingest.core.index import sqlite_path
@@ -129,7 +135,7 @@ def search(query, source, key_prefix, tags, content_type, limit, mode, as_chunks
                             content_type=content_type)
     try:
         run_search(url, query, filters, mode=mode, limit=limit, chunks=as_chunks,
-                   as_json=as_json)
+                   as_json=as_json, min_similarity=min_similarity)
     except SearchError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_USAGE)
@@ -142,22 +148,17 @@ def search(query, source, key_prefix, tags, content_type, limit, mode, as_chunks
 @click.option("--index", "index_url", help="Index URL or path (default $S3_INGEST_INDEX_URL).")
 @click.option("-v", "--verbose", is_flag=True, help="Show Dagster's own event log.")
 def chunks(source_name, full, sources_path, index_url, verbose) -> None:
-    """Run the chunks assets for every indexed partition (what the automation sensor does)."""
-    from dagster import DagsterInstance
-
+    """Cut and embed the chunks of every indexed partition (`sync` does this for what it
+    changes; this re-runs them all, e.g. with --full after changing the embedding model)."""
     from s3_ingest.cli.chunks_runner import print_chunk_run, run_chunks
-    from s3_ingest.cli.settings import resolve_index_url
-    from s3_ingest.defs.resources.embedder import embedder_resource
-    from s3_ingest.defs.resources.index import IndexResource
+    from s3_ingest.cli.settings import cli_instance, index_resource_for
 
     _setup_logging(verbose)
     sources = _load_sources_or_exit(sources_path)
     sources = [s for s in sources if not source_name or s.name == source_name]
-    instance = DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else \
-        DagsterInstance.ephemeral()
-    runs = run_chunks(sources, index=IndexResource(url=resolve_index_url(index_url)),
-                      embedder=embedder_resource(), instance=instance, full=full,
-                      run_config_base=_quiet_run_config(verbose), on_partition=print_chunk_run)
+    runs = run_chunks(sources, index=index_resource_for(index_url), instance=cli_instance(),
+                      full=full, run_config_base=_quiet_run_config(verbose),
+                      on_partition=print_chunk_run)
     sys.exit(EXIT_OK if all(r.success for r in runs) else EXIT_RUN_FAILED)
 
 

@@ -1,5 +1,6 @@
 """Run the real Dagster assets in-process for the command line: find each source's partitions,
-register them, and materialize them one by one, reporting progress as it goes."""
+register them, and run the source's sync job for them one by one (documents, then their
+chunks), reporting progress as it goes."""
 
 from __future__ import annotations
 
@@ -17,13 +18,18 @@ from s3_ingest.core.listing import list_partitions
 from s3_ingest.core.partition_keys import ROOT_PARTITION, encode_partition
 from s3_ingest.core.plan import PartitionPlan
 from s3_ingest.core.sources import Source
-from s3_ingest.defs.ingest.assets import build_documents_asset, documents_op_name
+from s3_ingest.defs.ingest.assets import (
+    build_documents_asset, documents_asset_key, documents_op_name,
+)
 from s3_ingest.defs.ingest.checks import build_source_drift_check
 from s3_ingest.defs.ingest.jobs import build_drift_job, build_sync_job, sync_job_name
 from s3_ingest.defs.ingest.metadata import counts_of
 from s3_ingest.defs.ingest.partitions import prefix_partitions
 from s3_ingest.defs.resources.index import IndexResource
+from s3_ingest.defs.resources.embedder import embedder_resource
 from s3_ingest.defs.resources.s3 import s3_resource_for, s3_resource_key
+from s3_ingest.defs.retrieval.assets import build_chunks_asset, chunks_asset_key, chunks_op_name
+from s3_ingest.defs.retrieval.metadata import chunk_counts_of
 
 log = logging.getLogger("s3_ingest")
 
@@ -35,6 +41,8 @@ class PartitionRun:
     success: bool
     metadata: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
+    chunks: dict[str, Any] | None = None  # the chunks step's counts, when it ran and succeeded
+    documents: bool = True  # False: a chunks-only run (`s3-ingest chunks`, chunks behind)
 
 
 def partition_key_for(prefix: str) -> str:
@@ -55,16 +63,25 @@ def _metadata_values(result: Any, node_name: str) -> dict[str, Any]:
     return {}
 
 
-def _failure_message(result: Any) -> str:
+def _failure_message(result: Any, chunks_op: str | None = None) -> str:
     for event in result.all_events:
         if event.is_step_failure and event.step_failure_data and event.step_failure_data.error:
             error = event.step_failure_data.error
+            # Which step: documents written, their chunks not, is a different state to be in.
+            step = "chunks: " if chunks_op and event.step_key == chunks_op else ""
             # A Failure's description is what the user should read; a crash shows its message.
             user = event.step_failure_data.user_failure_data
             if user is not None and user.description:
-                return user.description
-            return error.message.strip().splitlines()[0] if error.message else error.cls_name
+                return step + user.description
+            return step + (error.message.strip().splitlines()[0] if error.message
+                           else error.cls_name)
     return "the run failed"
+
+
+def _chunk_values(result: Any, node_name: str) -> dict[str, Any] | None:
+    for materialization in result.asset_materializations_for_node(node_name):
+        return chunk_counts_of(materialization.metadata)
+    return None
 
 
 @dataclass
@@ -100,13 +117,58 @@ def plan(source: Source, index: IndexResource, *, full: bool, prefix: str | None
 
 
 def source_definitions(source: Source, index: IndexResource) -> Definitions:
-    """One source's assets, checks and jobs, bound to these resources (the CLI's own index)."""
+    """One source's assets, checks and jobs, bound to these resources (the CLI's own index;
+    the embedder from the environment, as the code location's)."""
     return Definitions(
-        assets=[build_documents_asset(source)],
+        assets=[build_documents_asset(source), build_chunks_asset(source)],
         asset_checks=[build_source_drift_check(source)],
         jobs=[build_sync_job(source), build_drift_job(source)],
-        resources={"index": index, s3_resource_key(source): s3_resource_for(source)},
+        resources={"index": index, "embedder": embedder_resource(),
+                   s3_resource_key(source): s3_resource_for(source)},
     )
+
+
+def run_partition(
+    source: Source,
+    job: Any,
+    partition: str,
+    *,
+    instance: DagsterInstance,
+    run_config: dict[str, Any],
+    documents: bool = True,
+    chunks: bool = True,
+) -> PartitionRun:
+    """One run of the source's sync job for one partition: its documents, its chunks, or both
+    (a subset of the same job, as a launch of selected assets from the UI is)."""
+    selection = ([documents_asset_key(source)] if documents else []) + (
+        [chunks_asset_key(source)] if chunks else [])
+    op_name, chunks_op = documents_op_name(source), chunks_op_name(source)
+    # A run of the source's sync job, as the sensors' are: listed under that job in the UI,
+    # re-executable there, and carrying the source's tag.
+    result = job.execute_in_process(
+        partition_key=partition,
+        instance=instance,
+        run_config=run_config,
+        raise_on_error=False,
+        tags={"s3_ingest/launched_by": "cli"},
+        asset_selection=None if documents and chunks else selection,
+    )
+    return PartitionRun(
+        source.name,
+        partition,
+        result.success,
+        metadata=_metadata_values(result, op_name) if documents else {},
+        error=None if result.success else _failure_message(result, chunks_op),
+        chunks=_chunk_values(result, chunks_op) if chunks else None,
+        documents=documents,
+    )
+
+
+def register_partitions(source: Source, instance: DagsterInstance, partitions: list[str]) -> None:
+    partitions_def = prefix_partitions(source)
+    known = set(instance.get_dynamic_partitions(partitions_def.name))
+    if new := [p for p in partitions if p not in known]:
+        instance.add_dynamic_partitions(partitions_def.name, new)
 
 
 def check_drift(source: Source, index: IndexResource, instance: DagsterInstance) -> Any:
@@ -133,14 +195,16 @@ def sync(
     run_config_base: dict[str, Any] | None = None,
     on_partition: Callable[[PartitionRun], None] | None = None,
     on_scan: Callable[[str, SourcePlan], None] | None = None,
+    chunks: bool = True,
 ) -> list[PartitionRun]:
     """Sync each source: the partitions that changed (or the one named by `prefix`, or every
-    one with `full`), each through a real materialization of the documents asset."""
+    one with `full`), each through a run of the source's sync job - its documents and, unless
+    `chunks` is off, their chunks. Partitions whose documents did not change but whose chunks
+    are behind them (an earlier `--no-chunks`, a failed chunks step) get a chunks-only run."""
     runs: list[PartitionRun] = []
     asset_config = dict(asset_config or {})
     for source in sources:
         op_name = documents_op_name(source)
-        partitions_def = prefix_partitions(source)
         try:
             unset = source.credentials.unset_variables()
             if unset:  # said plainly here, not as Dagster's resource error with its stack
@@ -159,33 +223,26 @@ def sync(
         partitions = [p.partition for p in planned.partitions]
         if on_scan:
             on_scan(source.name, planned)
-        known = set(instance.get_dynamic_partitions(partitions_def.name))
-        new = [p for p in partitions if p not in known]
-        if new:
-            instance.add_dynamic_partitions(partitions_def.name, new)
+        behind: list[str] = []
+        if chunks:
+            behind = sorted(p for p in index.open().partitions_behind(source.name)
+                            if p not in partitions and (prefix is None
+                                                        or p == partition_key_for(prefix)))
+        register_partitions(source, instance, partitions + behind)
         job = source_definitions(source, index).resolve_job_def(sync_job_name(source))
         for partition_plan in planned.partitions:
-            partition = partition_plan.partition
             run_config = dict(run_config_base or {})
             config = asset_config | partition_plan.as_config()
             if config:
                 run_config["ops"] = {op_name: {"config": config}}
-            # A run of the source's sync job, as the sensors' are: listed under that job in
-            # the UI, re-executable there, and carrying the source's tag.
-            result = job.execute_in_process(
-                partition_key=partition,
-                instance=instance,
-                run_config=run_config,
-                raise_on_error=False,
-                tags={"s3_ingest/launched_by": "cli"},
-            )
-            run = PartitionRun(
-                source.name,
-                partition,
-                result.success,
-                metadata=_metadata_values(result, op_name),
-                error=None if result.success else _failure_message(result),
-            )
+            run = run_partition(source, job, partition_plan.partition, instance=instance,
+                                run_config=run_config, chunks=chunks)
+            runs.append(run)
+            if on_partition:
+                on_partition(run)
+        for partition in behind:
+            run = run_partition(source, job, partition, instance=instance,
+                                run_config=dict(run_config_base or {}), documents=False)
             runs.append(run)
             if on_partition:
                 on_partition(run)

@@ -13,10 +13,11 @@ from s3_ingest.core.retrieval import DocumentHit, Retriever
 
 
 def run_search(url: str, query: str, filters: SearchFilters, *, mode: str | None, limit: int,
-               chunks: bool, as_json: bool) -> int:
+               chunks: bool, as_json: bool, min_similarity: float | None = None) -> int:
     from s3_ingest.core.retrieval.embedder_choice import embedder_from_env
 
-    with Retriever(url, embedder=_Lazy(embedder_from_env)) as retriever:
+    with Retriever(url, embedder=_Lazy(embedder_from_env),
+                   min_similarity=min_similarity) as retriever:
         results = retriever.run(query, mode, filters, limit, chunks=chunks)  # type: ignore
     if results.note:
         click.echo(f"note: {results.note}", err=True)
@@ -43,6 +44,16 @@ def _chunk(hit: Any) -> dict[str, Any] | None:
             "position": chunk.position}
 
 
+def matched_by(hit: Any, mode: str) -> list[str]:
+    """The rankings a hit came from: a chunk's (keyword, semantic or both); a document found
+    without chunks (metadata-only, or chunks behind) by keyword; before chunks, by the mode."""
+    chunk = hit if not isinstance(hit, (DocumentHit, SearchHit)) else getattr(hit, "chunk", None)
+    if chunk is None:
+        return ["keyword"]
+    return [name for name, rank in (("keyword", chunk.keyword_rank),
+                                    ("semantic", chunk.semantic_rank)) if rank is not None]
+
+
 def _json(rank: int, hit: Any, mode: str) -> dict[str, Any]:
     snippet = getattr(hit, "snippet", None) or getattr(hit, "text", "")
     return {
@@ -50,6 +61,7 @@ def _json(rank: int, hit: Any, mode: str) -> dict[str, Any]:
         "title": hit.title, "score": round(hit.score, 4), "snippet": snippet,
         "content_type": hit.content_type, "tags": hit.tags, "size": hit.size,
         "last_modified": hit.last_modified.isoformat(), "chunk": _chunk(hit),
+        "matched_by": matched_by(hit, mode),
     }
 
 

@@ -74,6 +74,19 @@ def _our_message(error: Any) -> str:
     return message.split(": ", 1)[1] if message.startswith(("s3_ingest.", "dagster.")) else message
 
 
+def chunks_status(index: DocumentIndex, source: str) -> str:
+    """How many chunks search by meaning reads, and how many documents' chunks are behind
+    their text (searched by keyword only until a chunks run)."""
+    behind = index.documents_behind(source)  # type: ignore[attr-defined]
+    line = f"  chunks: {index.chunk_count(source)}"  # type: ignore[attr-defined]
+    if behind:
+        line += (f"; {behind} document{'s' if behind != 1 else ''} behind (changed or added "
+                 "since the last chunks run: found by keyword only until `s3-ingest sync`)")
+    else:
+        line += ", in step with every document's text"
+    return line
+
+
 def print_status(sources: Sequence[Source], index: DocumentIndex | None) -> int:
     """Print the status; returns 1 when a sensor's last tick failed, else 0."""
     sensors = sensor_statuses(sources)
@@ -88,6 +101,7 @@ def print_status(sources: Sequence[Source], index: DocumentIndex | None) -> int:
             words = ", ".join(f"{n} {status.replace('_', '-')}"
                               for status, n in sorted(by_status.items()))
             click.echo(f"  documents: {total}" + (f" ({words})" if words else ""))
+            click.echo(chunks_status(index, source.name))
             failures = len(index.failures(source.name))
             if failures:
                 click.echo(f"  failed objects: {failures} (`s3-ingest failures --source "

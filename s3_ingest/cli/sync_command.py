@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from s3_ingest.cli.chunks_runner import chunks_line, print_chunk_run
 from s3_ingest.cli.progress import clear_progress
 from s3_ingest.cli.runner import PartitionRun, SourcePlan, sync
 from s3_ingest.cli.settings import cli_instance, index_resource_for
@@ -27,12 +28,16 @@ def _skipped(values: dict[str, Any]) -> str:
 
 
 def print_partition(run: PartitionRun) -> None:
+    if not run.documents:  # a partition whose chunks were behind: only they ran
+        return print_chunk_run(run)
     counts = ", ".join(f"{c.replace('_', '-')} {run.metadata.get(c, 0)}" for c in COLUMNS)
     mode = run.metadata.get("mode")
     where = f"{run.source} {run.partition}"
     if run.success:
         click.echo(f"ok    {where}: {counts}, {_skipped(run.metadata)}"
                    + (f" ({mode})" if mode else ""))
+        if run.chunks is not None:
+            click.echo(f"      {chunks_line(run.chunks)}")
     else:
         click.echo(f"FAIL  {where}: {run.error}", err=True)
         if run.metadata:
@@ -76,7 +81,7 @@ def json_summary(runs: Sequence[PartitionRun], scans: dict[str, SourcePlan]) -> 
     for run in runs:
         entry = sources.setdefault(run.source, {"scan": None, "runs": []})
         entry["runs"].append({"partition": run.partition, "ok": run.success, "error": run.error,
-                              "counts": run.metadata})
+                              "counts": run.metadata, "chunks": run.chunks})
     totals = {c: sum(int(r.metadata.get(c, 0) or 0) for r in runs) for c in COLUMNS}
     return {"ok": all(r.success for r in runs), "runs": len(runs),
             "failed": sum(1 for r in runs if not r.success), "totals": totals,
@@ -91,6 +96,7 @@ def run_sync(
     config: dict[str, Any],
     run_config_base: dict[str, Any],
     as_json: bool = False,
+    chunks: bool = True,
 ) -> bool:
     index = index_resource_for(index_url)
     scans: dict[str, SourcePlan] = {}
@@ -115,6 +121,7 @@ def run_sync(
         run_config_base=run_config_base,
         on_partition=on_partition,
         on_scan=on_scan,
+        chunks=chunks,
     )
     clear_progress()
     if as_json:

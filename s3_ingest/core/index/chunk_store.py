@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from s3_ingest.core.index.chunk_coverage import ChunkCoverage
 from s3_ingest.core.index.chunk_stage import ChunkStage
 
 # Documents per page when a chunks run walks a partition: memory stays one page, whatever
@@ -47,7 +48,7 @@ class ChunkState:
     chunks: int
 
 
-class ChunkStore(ChunkStage):
+class ChunkStore(ChunkCoverage, ChunkStage):
     """Mixed into SqlIndex: uses its `_read`, `_write`, `_sql`, `_chunks` and `values`."""
 
     def search_chunks(

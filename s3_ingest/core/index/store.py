@@ -47,6 +47,14 @@ _FAILURE_UPSERT = (
 )
 
 
+def _doc_hash(text: str | None) -> str:
+    """The doc_hash chunks cut from this text carry ('' when there is nothing to cut)."""
+    # Imported here: the retrieval package imports the index package.
+    from s3_ingest.core.retrieval.chunks import text_hash
+
+    return text_hash(text) if text and text.strip() else ""
+
+
 class SqlIndex(ChunkStore, DocumentIndex):
     values: Values = Values()
     paramstyle = "qmark"  # or "format" (%s)
@@ -172,6 +180,10 @@ class SqlIndex(ChunkStore, DocumentIndex):
                 row = document_row(doc, indexed_at, self.values)
                 rows[(row[0], row[2])] = row
             self._write_rows(conn, sql, [rows[k] for k in sorted(rows)])
+            # Chunks cut from text a document no longer has leave search in the same
+            # transaction (chunk_coverage.py).
+            self._supersede_chunks(conn, [(s, k, _doc_hash(rows[(s, k)][14]))
+                                          for s, k in sorted(rows)])
             return len(batch)
 
         return self._write(work)

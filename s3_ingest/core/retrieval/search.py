@@ -7,8 +7,8 @@
             print(hit.key, hit.chunk.heading, hit.snippet)
 
 Modes: `keyword` (BM25), `semantic` (cosine distance between the query's vector and the
-chunks' vectors), `hybrid` (both rankings fused by reciprocal rank fusion, in one SQL statement
-where the data lives). The query is embedded by the same model as the stored vectors: the
+chunks' vectors, above a similarity floor), `hybrid` (both rankings fused by reciprocal rank
+fusion, in one SQL statement where the data lives). The query is embedded by the same model as the stored vectors: the
 default offline model unless an embedder is given.
 """
 
@@ -20,6 +20,8 @@ from typing import Any, Literal
 from s3_ingest.core.index import DocumentIndex, SearchFilters, open_index
 from s3_ingest.core.retrieval.embedder import Embedder
 from s3_ingest.core.retrieval.hits import ChunkHit, DocumentHit, best_per_document, chunk_hit
+from s3_ingest.core.retrieval.similarity_floor import apply_floor, min_similarity_from_env
+from s3_ingest.core.retrieval.uncovered import behind_notice, merged, uncovered_hits
 from s3_ingest.core.retrieval.vectors import pack
 
 Mode = Literal["keyword", "semantic", "hybrid"]
@@ -36,11 +38,19 @@ class SearchError(RuntimeError):
 class Results:
     mode: str  # the mode that ran: hybrid falls back to keyword where vectors cannot be searched
     hits: list[Any]
-    note: str | None = None  # why the mode differs from the one asked for
+    note: str | None = None  # why the mode differs from the one asked for, what is behind
+    behind: int = 0  # documents whose chunks are behind their text (found by keyword only)
 
 
 class Retriever:
-    def __init__(self, index: str | DocumentIndex, embedder: Embedder | None = None) -> None:
+    def __init__(self, index: str | DocumentIndex, embedder: Embedder | None = None, *,
+                 min_similarity: float | None = None) -> None:
+        """`min_similarity`: the cosine below which a chunk is no semantic match (default
+        $S3_INGEST_MIN_SIMILARITY, else similarity_floor.DEFAULT_MIN_SIMILARITY)."""
+        try:
+            self.min_similarity = min_similarity_from_env(min_similarity)
+        except ValueError as exc:
+            raise SearchError(str(exc)) from None
         self._own = isinstance(index, str)
         self.index: Any = open_index(index) if isinstance(index, str) else index
         self._embedder = embedder
@@ -73,32 +83,50 @@ class Retriever:
 
     def run(self, query: str, mode: Mode | None = None, filters: SearchFilters | None = None,
             limit: int = 10, *, chunks: bool = False) -> Results:
-        """Hits best first: documents (`DocumentHit`, by their best chunk) or `ChunkHit`s."""
+        """Hits best first: documents (`DocumentHit`, by their best chunk) or `ChunkHit`s.
+
+        Documents without chunks - metadata-only ones, and ones whose chunks are behind their
+        text - are found by keyword in every mode (uncovered.py); `Results.behind` counts the
+        latter, and the note says which command brings them in step."""
         mode = mode or self.default_mode()
         if mode not in MODES:
             raise SearchError(f"unknown mode {mode!r}: use one of {', '.join(MODES)}")
         filters = filters or SearchFilters()
         if not self.index.chunk_count():
             if mode != "keyword" or chunks:
-                raise SearchError("the index has no chunks yet: materialize the chunks assets "
-                                  "(or `s3-ingest sync`) first")
+                raise SearchError(
+                    "the index has no chunks yet, so nothing to search by meaning: run "
+                    "`s3-ingest sync` (without --no-chunks), or `s3-ingest chunks`")
             return Results("keyword", self.index.search(query, filters, limit))
-        note = None
+        notes = []
         if mode != "keyword" and self.index.vector_search_unavailable:
             if mode == "semantic":
                 raise SearchError(self.index.vector_search_unavailable)
-            mode, note = "keyword", self.index.vector_search_unavailable
+            mode = "keyword"
+            notes.append(self.index.vector_search_unavailable)
         vector = model = None
         if mode != "keyword":
             model = self._stored_model()
-            vector = pack(self.embedder.embed([query])[0])
+            query_vector = self.embedder.embed([query])[0]
+            vector = pack(query_vector)
         depth = max(DEPTH, limit * (1 if chunks else 5))
+        # Every fused chunk (each ranking gives `depth`): the floor may take some out.
         rows = self.index.search_chunks(
             query if mode != "semantic" else None, vector, model, filters,
-            limit=limit if chunks else depth, depth=depth, rrf_k=RRF_K,
+            limit=2 * depth, depth=depth, rrf_k=RRF_K,
         )
         hits: list[ChunkHit] = [chunk_hit(row) for row in rows]
-        return Results(mode, hits if chunks else best_per_document(hits, limit), note)
+        if vector is not None and model is not None:
+            hits = apply_floor(self.index, hits, query_vector, model, self.min_similarity, RRF_K)
+        behind = self.index.documents_behind(filters.source)
+        if behind:
+            notes.append(behind_notice(behind))
+        note = "; ".join(notes) or None
+        if chunks:
+            return Results(mode, hits[:limit], note, behind)
+        documents = best_per_document(hits, limit)
+        uncovered = uncovered_hits(self.index, query, filters, depth, RRF_K)
+        return Results(mode, merged(documents, uncovered, limit), note, behind)
 
     def _stored_model(self) -> str:
         models = {m for m in self.index.chunk_models() if m is not None}

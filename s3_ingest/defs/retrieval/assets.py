@@ -1,10 +1,10 @@
 """One chunks asset per source, downstream of its documents and partitioned the same way.
 
-A chunks partition is cut, embedded and stored right after its documents partition changes:
-its automation condition (eager) asks for it once the documents partition has a new
-materialization and no upstream run is in progress, and the source's automation sensor
-(automation.py) evaluates that condition - so a sensor-triggered documents run is followed by
-its chunks run with nobody clicking.
+A chunks partition is cut, embedded and stored in the same run as its documents partition:
+the source's sync job (defs/ingest/jobs.py) selects both, so every sensor run, `s3-ingest
+sync` and backfill of that job brings the two in step. Its automation condition (eager) covers
+what that job does not: a documents partition materialized alone (from the asset's page)
+gets its chunks run from the source's automation sensor (automation.py) right after.
 """
 
 
@@ -15,7 +15,6 @@ from dagster import (
     AutomationCondition,
     Config,
     MaterializeResult,
-    MetadataValue,
     asset,
 )
 from pydantic import Field
@@ -24,6 +23,7 @@ from s3_ingest.core.retrieval.chunk_run import ChunkReport, chunk_partition
 from s3_ingest.core.sources import Source
 from s3_ingest.defs.ingest.assets import documents_asset_key, progress_log
 from s3_ingest.defs.ingest.partitions import SOURCE_TAG, prefix_partitions
+from s3_ingest.defs.retrieval.metadata import chunk_metadata
 
 
 class ChunksConfig(Config):
@@ -37,20 +37,8 @@ def chunks_asset_key(source: Source) -> AssetKey:
     return AssetKey([source.name, "chunks"])
 
 
-def chunk_metadata(report: ChunkReport, total: int, dimension: int) -> dict[str, object]:
-    return {
-        "documents": report.documents,
-        "documents_changed": report.documents_changed,
-        "chunks_written": report.written,
-        "chunks_reused": report.reused,
-        "chunks_deleted": report.deleted,
-        "chunks_embedded": report.embedded,
-        "seconds": MetadataValue.float(round(report.seconds, 3)),
-        "chunks_per_second": MetadataValue.float(round(report.chunks_per_second, 1)),
-        "model": report.model,
-        "dimension": dimension,
-        "dagster/row_count": total,
-    }
+def chunks_op_name(source: Source) -> str:
+    return "__".join(chunks_asset_key(source).path)
 
 
 def build_chunks_asset(source: Source, notice: str | None = None) -> AssetsDefinition:
