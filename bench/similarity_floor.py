@@ -110,7 +110,11 @@ def main() -> None:
                                   "max": max(unrelated_best)},
         "true_matches_below_floor": sum(s < floor for s in true_best),
         "unrelated_above_floor": sum(s >= floor for s in unrelated_best),
-        "questions": len(true_best), "unrelated": len(UNRELATED), "scores": scores,
+        "questions": len(true_best), "unrelated": len(UNRELATED),
+        # Each candidate floor: true matches it would drop, unrelated queries it would let in.
+        "sweep": {f"{f:.2f}": [sum(s < f for s in true_best), sum(s >= f for s in unrelated_best)]
+                  for f in np.arange(0.10, 0.41, 0.02)},
+        "scores": scores,
     }
     out = BENCH / "results" / "similarity-floor-latest.json"
     out.parent.mkdir(exist_ok=True)

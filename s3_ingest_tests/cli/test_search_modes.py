@@ -20,8 +20,8 @@ def test_search_modes_chunks_and_json(local_s3, s3_client, bucket, tmp_path):
     })
     sources = write_sources(tmp_path / "sources.yaml", local_s3.endpoint_url, bucket)
     index = str(tmp_path / "index.db")
-    assert run_cli("sync", "--sources", str(sources), "--index", index, cwd=tmp_path
-                   ).returncode == 0
+    assert run_cli("sync", "--no-chunks", "--sources", str(sources), "--index", index,
+                   cwd=tmp_path).returncode == 0
 
     before = lines(run_cli("search", "supplier invoices", "--json", "--index", index,
                            cwd=tmp_path))
@@ -29,6 +29,7 @@ def test_search_modes_chunks_and_json(local_s3, s3_client, bucket, tmp_path):
         ("fin/invoices.md", "keyword", None)]
     refused = run_cli("search", "supplier", "--mode", "hybrid", "--index", index, cwd=tmp_path)
     assert refused.returncode == 2 and "no chunks yet" in refused.stderr
+    assert "run `s3-ingest sync` (without --no-chunks), or `s3-ingest chunks`" in refused.stderr
 
     chunked = run_cli("chunks", "--sources", str(sources), "--index", index, cwd=tmp_path)
     assert chunked.returncode == 0, chunked.stderr

@@ -105,3 +105,45 @@ def test_sync_with_a_postgres_password_on_the_command_line_leaves_it_nowhere(
     assert list(home.rglob("*.db")), "the runs were not stored under DAGSTER_HOME"
     assert files_holding(home, needle) == []
     assert [o for o in outputs if needle.decode() in o.lower()] == []
+
+
+def test_chunks_runs_with_a_postgres_password_leave_it_nowhere(
+    local_s3, s3_client, bucket, tmp_path
+):
+    """Issue 19: `sync` now cuts and embeds chunks in the same job run, and `s3-ingest chunks`
+    runs that job too - before, its ephemeral `materialize()` run stored the URL, password
+    and all, in the job snapshot's `default_value_as_json_str`."""
+    from dagster import DagsterInstance
+
+    put_objects(s3_client, bucket, {"a/kestrel.md": "# Kestrels\nThey hover over the dunes."})
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(yaml.safe_dump({"sources": [{
+        "name": "docs", "bucket": bucket, "endpoint": local_s3.endpoint_url,
+        "region": "us-east-1", "path_style": True, "max_attempts": 1,
+        "credentials": {"access_key_id_env": KEY_ENV, "secret_access_key_env": SECRET_ENV},
+    }]}))
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    password = f"SECRETPASS{uuid.uuid4().hex[:8]}"
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("S3_INGEST_SOURCES", "S3_INGEST_INDEX_URL")}
+    env["DAGSTER_HOME"] = str(home)
+
+    with fresh_database() as url:  # trust auth: any password is accepted
+        index_url = with_password(url, password)
+        outputs = []
+        for command in (["sync"], ["chunks", "-v", "--full"]):
+            result = subprocess.run(
+                [*CLI, *command, "--sources", str(sources), "--index", index_url],
+                cwd=tmp_path, env=env, capture_output=True, text=True, timeout=240)
+            assert result.returncode == 0, result.stderr
+            outputs.append(result.stdout + result.stderr)
+        assert "chunks written 1" in outputs[0] and "chunks written 1" in outputs[1]
+
+    with DagsterInstance.from_config(str(home)) as instance:
+        jobs = [run.job_name for run in instance.get_runs()]
+    assert jobs == ["docs_sync", "docs_sync"]  # no __ephemeral_asset_job__
+    needle = password.lower().encode()
+    assert files_holding(home, needle) == []
+    assert [o for o in outputs if needle.decode() in o.lower()] == []

@@ -78,11 +78,14 @@ def test_a_documents_run_is_followed_by_its_chunks_run(local_s3, s3_client, buck
 
     [event] = result.asset_materializations_for_node(chunks.op.name)
     metadata = {k: getattr(v, "value", v) for k, v in event.metadata.items()}
-    assert metadata["chunks_written"] == metadata["chunks_embedded"] == 1
-    assert metadata["chunks_reused"] == metadata["chunks_deleted"] == 0
-    assert metadata["model"] == "test/hashing" and metadata["dimension"] == 16
-    assert metadata["seconds"] >= 0 and metadata["chunks_per_second"] >= 0
-    assert metadata["dagster/row_count"] == 1
+    # Labelled in words, as the documents' metadata is.
+    assert metadata["Chunks written"] == metadata["Chunks embedded"] == 1
+    assert metadata["Chunks reused"] == metadata["Chunks deleted"] == 0
+    assert metadata["Documents with text"] == metadata["Documents changed"] == 1
+    assert metadata["Model"] == "test/hashing" and metadata["Dimension"] == 16
+    assert metadata["Seconds"] >= 0 and metadata["Chunks per second"] >= 0
+    assert metadata["dagster/row_count"] == metadata["Chunks in partition"] == 1
+    assert "1 of 1 documents changed: 1 chunks written" in metadata["Summary"]
     with open_index(str(tmp_path / "index.db")) as index:
         assert index.chunk_count("docs", "a/") == 1 and index.chunk_count("docs", "b/") == 0
 

@@ -1,0 +1,76 @@
+"""Issue 19: chunks are never read behind their documents. A documents write that changes a
+document's text takes the chunks cut from the old text out of search in the same transaction
+(keeping their vectors for the next chunks run to reuse); the index counts what is behind; a
+search finds such documents - and metadata-only ones - by keyword in every mode, and says
+what is behind. Over both index backends."""
+
+import pytest
+
+from s3_ingest.core.retrieval import Retriever
+from s3_ingest.core.retrieval.chunk_run import chunk_partition
+from s3_ingest_tests.core.index.conftest import (  # noqa: F401 - fixtures
+    backend, index_url, make_index, postgres_module_url)
+from s3_ingest_tests.core.retrieval.fakes import HashingEmbedder, doc
+
+POLICY = "# Remote work\nOffice staff may work from home {n} days a week.\n\n## Laptops\n" \
+         "Every remote worker gets a company laptop."
+
+
+@pytest.fixture
+def index(make_index):
+    ix = make_index()
+    ix.upsert([doc("p/remote.md", POLICY.format(n="three")),
+               doc("p/pay.md", "# Pay\nWages arrive on the 25th."),
+               doc("p/[broken-report].pdf", None)])
+    chunk_partition(ix, "docs", "p/", HashingEmbedder())
+    return ix
+
+
+def keys(hits):
+    return [h.key for h in hits]
+
+
+def test_a_changed_text_takes_its_old_chunks_out_of_search_at_once(index):
+    assert index.documents_behind() == 0 and index.partitions_behind("docs") == {}
+    index.upsert([doc("p/remote.md", POLICY.format(n="four")),
+                  doc("p/new.md", "# Reorganisation\nThe depots merge.")])
+    index.delete("docs", ["p/pay.md"])
+    # Nothing the chunks table gives search was cut from text the documents no longer have.
+    assert set(index.chunk_states("docs", "p/")) == {"p/pay.md"}  # deleted: joins drop it
+    assert index.documents_behind("docs") == 2
+    assert index.partitions_behind("docs") == {"p/": 2}
+
+    retriever = Retriever(index, HashingEmbedder())
+    results = retriever.run("four days", "keyword")
+    assert keys(results.hits) == ["p/remote.md"] and results.hits[0].chunk is None
+    assert results.behind == 2 and "`s3-ingest sync`" in results.note
+    if not index.vector_search_unavailable:
+        for mode in ("semantic", "hybrid"):
+            found = retriever.run("three days", mode, limit=20).hits
+            assert not any("three days" in (h.snippet or "") for h in found), mode
+            assert "p/new.md" in keys(retriever.search("reorganisation", mode)), mode
+
+    # The next chunks run reuses the vectors of the passages that did not change.
+    embedder = HashingEmbedder()
+    report = chunk_partition(index, "docs", "p/", embedder)
+    assert report.documents_deleted == ["p/pay.md"]
+    assert report.reused == 1 and report.embedded == 2  # the laptop passage kept its vector
+    assert index.documents_behind() == 0 and index.partitions_behind("docs") == {}
+    assert not index.has_staged_chunks("docs", "p/")
+    hit = retriever.run("four days", "keyword").hits[0]
+    assert hit.key == "p/remote.md" and "four days" in hit.chunk.text
+
+
+def test_a_text_that_goes_takes_its_chunks_along(index):
+    index.upsert([doc("p/remote.md", None)])  # now metadata-only
+    assert "p/remote.md" not in index.chunk_states("docs", "p/")
+    assert index.documents_behind() == 0  # nothing to cut: not behind
+
+
+def test_metadata_only_documents_are_found_by_key_and_title_in_every_mode(index):
+    retriever = Retriever(index, HashingEmbedder())
+    modes = ["keyword"] + ([] if index.vector_search_unavailable else ["semantic", "hybrid"])
+    for mode in modes:
+        for query in ("broken-report", "broken report"):
+            hits = retriever.run(query, mode).hits  # type: ignore[arg-type]
+            assert "p/[broken-report].pdf" in keys(hits), (mode, query)
