@@ -59,7 +59,7 @@ def test_sensors_alone_keep_the_index_in_step_under_the_real_daemon(live):
         and texts_contain(live, "evented", {"x/1.md": "kiwi", "x/2.md": "xigua"})
         and live.in_flight() == 0,
         CHANGE_TIMEOUT_S, "the first fill")
-    # Each documents run is followed by its chunks run: the chunks automation sensor asks.
+    # Each sensor run of the sync job cuts and embeds its documents' chunks in the same run.
     live.wait_until(lambda: live.chunk_keys("polled") == {"a/1.md", "a/2.md", "b/3.md"},
                     CHANGE_TIMEOUT_S, "the chunks of the first fill")
     # Both of evented's sensors saw the first fill; it ran once (a run that failed - on a

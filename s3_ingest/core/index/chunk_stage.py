@@ -21,6 +21,7 @@ never half of one.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -91,6 +92,7 @@ class ChunkStage:
         partition: str,
         deleted_keys: Iterable[str] = (),
         emptied_keys: Iterable[str] = (),
+        read_at: datetime | None = None,
     ) -> int:
         """In one transaction: every document staged under `token` gets its staged chunks in
         place of its old ones, the chunks of `deleted_keys` and `emptied_keys` (documents left
@@ -109,7 +111,17 @@ class ChunkStage:
         )
         clear = self._sql("DELETE FROM chunks_staged WHERE source = ? AND partition = ?")
 
+        # Issue 19: a document written since the run read it (`read_at`) keeps no chunks cut
+        # from the text it had then; it is left behind, for the next run, not stale.
+        since = self._sql(
+            "DELETE FROM chunks_staged WHERE token = ? AND key IN (SELECT key FROM documents "
+            "WHERE source = ? AND partition = ? AND indexed_at > ?)"
+        )
+
         def work(conn: Any) -> int:
+            if read_at is not None:
+                conn.execute(since, (token, source_text, partition_text,
+                                     self.values.time(read_at)))
             # Replaced documents first: a key that is both staged and gone (deleted after it
             # was read) counts as replaced, as its chunks went with the replacement.
             conn.execute(replace, (source_text, token))

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from datetime import datetime, timezone
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -74,6 +75,7 @@ def chunk_partition(
     progress: Callable[[ChunkReport], None] | None = None,
 ) -> ChunkReport:
     started = time.perf_counter()
+    read_at = datetime.now(timezone.utc)  # documents written after this are not published
     model, dimension = embedder.model, embedder.dimension
     report = ChunkReport(source, partition, model)
     states = index.chunk_states(source, partition)
@@ -112,7 +114,8 @@ def chunk_partition(
     gone = index.orphan_chunk_keys(source, partition)
     report.documents_deleted = gone
     if report.documents_changed or gone or stale:
-        report.deleted += index.publish_staged_chunks(token, source, partition, gone, emptied)
+        report.deleted += index.publish_staged_chunks(token, source, partition, gone, emptied,
+                                                      read_at=read_at)
     report.seconds = time.perf_counter() - started
     return report
 

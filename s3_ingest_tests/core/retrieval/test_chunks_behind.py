@@ -74,3 +74,22 @@ def test_metadata_only_documents_are_found_by_key_and_title_in_every_mode(index)
         for query in ("broken-report", "broken report"):
             hits = retriever.run(query, mode).hits  # type: ignore[arg-type]
             assert "p/[broken-report].pdf" in keys(hits), (mode, query)
+
+
+def test_a_document_written_during_a_chunks_run_is_left_behind_not_stale(index):
+    index.upsert([doc("p/remote.md", POLICY.format(n="four"))])
+
+    class WritesMeanwhile(HashingEmbedder):
+        def embed(self, texts):
+            # The documents asset rewrites the policy while its old text is being embedded.
+            index.upsert([doc("p/remote.md", POLICY.format(n="five"))])
+            return super().embed(texts)
+
+    chunk_partition(index, "docs", "p/", WritesMeanwhile())
+    # The chunks cut from "four" are not published for a document that now says "five".
+    assert "p/remote.md" not in index.chunk_states("docs", "p/")
+    assert index.documents_behind() == 1
+    chunk_partition(index, "docs", "p/", HashingEmbedder())
+    assert index.documents_behind() == 0
+    texts = [row[4] for row in index.partition_chunks("docs", "p/") if row[0] == "p/remote.md"]
+    assert any("five days" in text for text in texts)

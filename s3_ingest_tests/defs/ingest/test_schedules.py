@@ -8,7 +8,9 @@ from dagster import Definitions, build_schedule_context, instance_for_test
 
 from s3_ingest.defs.ingest.assets import build_documents_asset
 from s3_ingest.defs.resources.index import IndexResource
+from s3_ingest.defs.resources.embedder import LocalEmbedderResource
 from s3_ingest.defs.resources.s3 import s3_resource_for
+from s3_ingest.defs.retrieval.assets import build_chunks_asset
 
 from s3_ingest.defs.ingest.jobs import build_sync_job
 from s3_ingest.defs.ingest.schedules import build_reconcile_schedule
@@ -20,8 +22,10 @@ def test_schedule_requests_each_partition_with_a_run_key_per_day():
     job = build_sync_job(source)
     schedule = build_reconcile_schedule(source, job)
     repo = Definitions(
-        assets=[build_documents_asset(source)], jobs=[job], schedules=[schedule],
-        resources={"index": IndexResource(), "s3_docs": s3_resource_for(source)},
+        assets=[build_documents_asset(source), build_chunks_asset(source)], jobs=[job],
+        schedules=[schedule],
+        resources={"index": IndexResource(), "s3_docs": s3_resource_for(source),
+                   "embedder": LocalEmbedderResource()},
     ).get_repository_def()
     assert schedule.cron_schedule == "0 3 * * *"
     with instance_for_test() as instance:
