@@ -48,6 +48,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--floor", type=float, default=None,
                         help="the floor to judge (default: the shipped default)")
+    parser.add_argument("--compare", type=float, nargs="*", default=[0.2, 0.22, 0.25],
+                        help="other floors to score beside it")
     args = parser.parse_args()
 
     from retrieval import MODES, document
@@ -81,7 +83,8 @@ def main() -> None:
         unrelated_best = [float(cosines(q).max()) for q in UNRELATED]
 
         scores: dict[str, dict[str, dict[str, float]]] = {}
-        for label, value in (("no floor", -1.0), (f"floor {floor}", floor)):
+        candidates = sorted({floor, *args.compare})
+        for label, value in (("no floor", -1.0), *((f"floor {f}", f) for f in candidates)):
             retriever = Retriever(index, embedder, min_similarity=value)
             scores[label] = {}
             for mode in MODES:
@@ -108,11 +111,12 @@ def main() -> None:
         "unrelated_best_cosine": {"median": statistics.median(unrelated_best),
                                   "p95": percentile(unrelated_best, 95),
                                   "max": max(unrelated_best)},
-        "true_matches_below_floor": sum(s < floor for s in true_best),
-        "unrelated_above_floor": sum(s >= floor for s in unrelated_best),
+        "true_matches_below_floor": int(sum(s < floor for s in true_best)),
+        "unrelated_above_floor": int(sum(s >= floor for s in unrelated_best)),
         "questions": len(true_best), "unrelated": len(UNRELATED),
         # Each candidate floor: true matches it would drop, unrelated queries it would let in.
-        "sweep": {f"{f:.2f}": [sum(s < f for s in true_best), sum(s >= f for s in unrelated_best)]
+        "sweep": {f"{f:.2f}": [int(sum(s < f for s in true_best)),
+                               int(sum(s >= f for s in unrelated_best))]
                   for f in np.arange(0.10, 0.41, 0.02)},
         "scores": scores,
     }

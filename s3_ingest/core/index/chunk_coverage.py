@@ -8,8 +8,9 @@ them. So a document's chunks are either in step with its text or absent, whateve
 the document (a sensor run, `s3-ingest sync --no-chunks`, a launch from the asset's page).
 
 A document with text but no chunks is "behind": searched by keyword on its document row until
-a chunks run cuts it (core/retrieval/uncovered.py), counted by `status`, and run again by the
-next `s3-ingest sync`. Chunks of a deleted document never reach a result (every chunk search
+a chunks run cuts it (core/retrieval/uncovered.py), counted by `status` and by search's notice
+(from markers, below: no count reads the documents), and run again by the next
+`s3-ingest sync`. Chunks of a deleted document never reach a result (every chunk search
 joins its document) and go with the next chunks run of their partition.
 """
 
@@ -23,14 +24,17 @@ from s3_ingest.core.index.chunk_stage import CHUNK_FIELDS
 # The token superseded chunks are staged under: no run publishes it; a run of the partition
 # reuses its vectors and its publishing transaction clears it.
 SUPERSEDED = "superseded"
-# A document "has text" for chunking when its text is not blank (chunk_run skips blank ones);
-# only the first characters are looked at, so counting never reads whole texts.
-_HAS_TEXT = "d.text IS NOT NULL AND trim(substr(d.text, 1, 200)) <> ''"
-_NO_CHUNKS = "NOT EXISTS (SELECT 1 FROM chunks AS c WHERE c.source = d.source AND c.key = d.key)"
+# A marker counts while its document exists: markers of deleted documents need no upkeep.
+_LIVE = ("FROM chunks_behind AS b JOIN documents AS d ON d.source = b.source "
+         "AND d.key = b.key")
 
 
 class ChunkCoverage:
-    """Mixed into ChunkStore: uses SqlIndex's `_read`, `_sql`, `_chunks` and `values`."""
+    """Mixed into ChunkStore: uses SqlIndex's `_read`, `_sql`, `_chunks` and `values`.
+
+    What is behind is kept as a marker per document (`chunks_behind`, schema v4), set by the
+    documents' write and cleared by the chunks run that publishes the partition, so counting
+    it reads the markers, never the documents' texts."""
 
     _read: Any
     _sql: Any
@@ -38,25 +42,31 @@ class ChunkCoverage:
     values: Any
     _vector_value: Any
 
-    def _supersede_chunks(self, conn: Any, documents: Iterable[tuple[str, str, str]]) -> None:
-        """Inside a documents write: (source, key, doc_hash of the new text, '' for none)
-        -> chunks cut from other text move to the stage."""
-        params = [(SUPERSEDED, s, k, h) for s, k, h in documents]
-        if not params:
+    def _supersede_chunks(self, conn: Any, documents: Iterable[tuple[str, str, str, str]]
+                          ) -> None:
+        """Inside a documents write: (source, key, partition, doc_hash of the new text - ''
+        for none) -> chunks cut from other text move to the stage, and a document with text
+        and no chunks left is marked behind."""
+        rows = list(documents)
+        if not rows:
             return
         where = "WHERE source = ? AND key = ? AND doc_hash <> ?"
         move = self._sql(f"INSERT INTO chunks_staged (token, {CHUNK_FIELDS}) "
                          f"SELECT ?, {CHUNK_FIELDS} FROM chunks {where}")
         drop = self._sql(f"DELETE FROM chunks {where}")
-        conn.cursor().executemany(move, params)
-        conn.cursor().executemany(drop, [p[1:] for p in params])
+        unmark = self._sql("DELETE FROM chunks_behind WHERE source = ? AND key = ?")
+        mark = self._sql(
+            "INSERT INTO chunks_behind (source, key, partition) SELECT ?, ?, ? WHERE NOT EXISTS "
+            "(SELECT 1 FROM chunks WHERE source = ? AND key = ?) ON CONFLICT DO NOTHING")
+        conn.cursor().executemany(move, [(SUPERSEDED, s, k, h) for s, k, _, h in rows])
+        conn.cursor().executemany(drop, [(s, k, h) for s, k, _, h in rows])
+        conn.cursor().executemany(unmark, [(s, k) for s, k, _, _ in rows])
+        conn.cursor().executemany(mark, [(s, k, p, s, k) for s, k, p, h in rows if h])
 
     def documents_behind(self, source: str | None = None) -> int:
-        """Documents with text and no chunks in step with it (none at all before any chunks
-        run: then search is keyword-only anyway)."""
-        where = " AND d.source = ?" if source is not None else ""
-        sql = self._sql(f"SELECT count(*) FROM documents AS d WHERE {_HAS_TEXT} AND "
-                        f"{_NO_CHUNKS}{where}")
+        """Documents with text and no chunks in step with it."""
+        where = " WHERE b.source = ?" if source is not None else ""
+        sql = self._sql(f"SELECT count(*) {_LIVE}{where}")
         params = [self.values.text(source)] if source is not None else []
         row = self._read(lambda c: c.execute(sql, params).fetchone())
         return int(row[0]) if row else 0
@@ -66,8 +76,7 @@ class ChunkCoverage:
         (0 documents): what a chunks run would change."""
         text = self.values.text(source)
         behind_sql = self._sql(
-            f"SELECT d.partition, count(*) FROM documents AS d WHERE d.source = ? AND "
-            f"{_HAS_TEXT} AND {_NO_CHUNKS} GROUP BY d.partition")
+            f"SELECT b.partition, count(*) {_LIVE} WHERE b.source = ? GROUP BY b.partition")
         orphan_sql = self._sql(
             "SELECT DISTINCT c.partition FROM chunks AS c WHERE c.source = ? AND NOT EXISTS "
             "(SELECT 1 FROM documents AS d WHERE d.source = c.source AND d.key = c.key)")

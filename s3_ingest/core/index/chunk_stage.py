@@ -21,7 +21,7 @@ never half of one.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -118,10 +118,21 @@ class ChunkStage:
             "WHERE source = ? AND partition = ? AND indexed_at > ?)"
         )
 
+        # Every document of the partition is in step once this lands, but those written since
+        # the run read them: they stay marked behind (chunk_coverage.py).
+        in_step = self._sql(
+            "DELETE FROM chunks_behind WHERE source = ? AND partition = ? AND key NOT IN "
+            "(SELECT key FROM documents WHERE source = ? AND partition = ? AND indexed_at > ?)"
+        )
+
         def work(conn: Any) -> int:
             if read_at is not None:
                 conn.execute(since, (token, source_text, partition_text,
                                      self.values.time(read_at)))
+            written_since = self.values.time(read_at) if read_at is not None else \
+                self.values.time(datetime.max.replace(tzinfo=timezone.utc))
+            conn.execute(in_step, (source_text, partition_text, source_text, partition_text,
+                                   written_since))
             # Replaced documents first: a key that is both staged and gone (deleted after it
             # was read) counts as replaced, as its chunks went with the replacement.
             conn.execute(replace, (source_text, token))

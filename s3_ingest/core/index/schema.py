@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4  # issue 19: chunks_behind (the lead renumbers when branches each add one)
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +149,25 @@ def tables_v3(types: ColumnTypes, prefix: str) -> list[str]:
     ]
 
 
+def tables_v4(types: ColumnTypes, prefix: str) -> list[str]:
+    """Version 4 (issue 19): `chunks_behind`, the documents with text and no chunks in step with
+    it (chunk_coverage.py), so search and `status` count them without reading the documents.
+    Filled once from what the index holds: every document with text and no chunks."""
+    behind = [_column(types, *spec) for spec in (("source", "text", True), ("key", "key", True),
+                                                 ("partition", "text", True))]
+    return [
+        f"CREATE TABLE IF NOT EXISTS {prefix}chunks_behind ({', '.join(behind)}, "
+        "UNIQUE (source, key))",
+        "CREATE INDEX IF NOT EXISTS chunks_behind_partition "
+        f"ON {prefix}chunks_behind (source, partition)",
+        f"INSERT INTO {prefix}chunks_behind (source, key, partition) "
+        f"SELECT d.source, d.key, d.partition FROM {prefix}documents AS d "
+        "WHERE d.text IS NOT NULL AND trim(substr(d.text, 1, 200)) <> '' AND NOT EXISTS "
+        f"(SELECT 1 FROM {prefix}chunks AS c WHERE c.source = d.source AND c.key = d.key) "
+        "ON CONFLICT DO NOTHING",
+    ]
+
+
 def migrate(conn: Any, owner: SchemaOwner, prefix: str = "") -> None:
     """Bring the database to SCHEMA_VERSION; the caller holds one transaction around it, so a
     migration lands whole or not at all."""
@@ -171,6 +190,9 @@ def migrate(conn: Any, owner: SchemaOwner, prefix: str = "") -> None:
     if version < 3:
         for statement in tables_v3(owner.column_types, prefix):
             conn.execute(statement)
-    # Later versions: `if version < 4: ...` here, each step inside the caller's transaction.
+    if version < 4:  # issue 19
+        for statement in tables_v4(owner.column_types, prefix):
+            conn.execute(statement)
+    # Later versions: `if version < 5: ...` here, each step inside the caller's transaction.
     if version < SCHEMA_VERSION:
         owner.record_schema_version(conn, SCHEMA_VERSION)

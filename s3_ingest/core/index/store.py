@@ -182,7 +182,7 @@ class SqlIndex(ChunkStore, DocumentIndex):
             self._write_rows(conn, sql, [rows[k] for k in sorted(rows)])
             # Chunks cut from text a document no longer has leave search in the same
             # transaction (chunk_coverage.py).
-            self._supersede_chunks(conn, [(s, k, _doc_hash(rows[(s, k)][14]))
+            self._supersede_chunks(conn, [(s, k, rows[(s, k)][4], _doc_hash(rows[(s, k)][14]))
                                           for s, k in sorted(rows)])
             return len(batch)
 

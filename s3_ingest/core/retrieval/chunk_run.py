@@ -113,9 +113,10 @@ def chunk_partition(
     flush()
     gone = index.orphan_chunk_keys(source, partition)
     report.documents_deleted = gone
-    if report.documents_changed or gone or stale:
-        report.deleted += index.publish_staged_chunks(token, source, partition, gone, emptied,
-                                                      read_at=read_at)
+    # Published even when nothing changed: the same transaction clears the partition's
+    # behind markers (chunk_coverage.py), which a document with nothing to cut may have set.
+    report.deleted += index.publish_staged_chunks(token, source, partition, gone, emptied,
+                                                  read_at=read_at)
     report.seconds = time.perf_counter() - started
     return report
 

@@ -123,11 +123,11 @@ def test_a_version_1_index_gains_chunks_and_keeps_its_documents(tmp_path):
     old = sqlite3.connect(path)  # what version 1 left: no chunks tables
     for statement in ("DROP TRIGGER chunks_fts_insert", "DROP TRIGGER chunks_fts_delete",
                       "DROP TABLE chunks_fts", "DROP TABLE chunks", "DROP TABLE chunks_staged",
-                      "PRAGMA user_version = 1"):
+                      "DROP TABLE chunks_behind", "PRAGMA user_version = 1"):
         old.execute(statement)
     old.commit()
     old.close()
     with open_index(path) as ix:
         assert ix.count() == 1 and ix.chunk_count() == 0
         assert chunk_partition(ix, "docs", "p/", HashingEmbedder()).written == 1
-    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 3
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 4

@@ -142,7 +142,7 @@ def test_a_version_2_index_gains_the_stage_and_keeps_its_chunks(backend, tmp_pat
         assert chunk_partition(ix, "docs", "p/", HashingEmbedder()).written == 1
         assert found(ix, "herons") == ["p/a.md"]
     if backend == "sqlite":
-        assert sqlite3.connect(url).execute("PRAGMA user_version").fetchone()[0] == 3
+        assert sqlite3.connect(url).execute("PRAGMA user_version").fetchone()[0] == 4
 
 
 def _downgrade_to_version_2(url: str, backend: str) -> None:
@@ -150,6 +150,7 @@ def _downgrade_to_version_2(url: str, backend: str) -> None:
     if backend == "sqlite":
         conn = sqlite3.connect(url)
         conn.execute("DROP TABLE chunks_staged")
+        conn.execute("DROP TABLE chunks_behind")
         conn.execute("PRAGMA user_version = 2")
         conn.commit()
         conn.close()
@@ -158,6 +159,7 @@ def _downgrade_to_version_2(url: str, backend: str) -> None:
 
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("DROP TABLE chunks_staged")
+        conn.execute("DROP TABLE chunks_behind")
         conn.execute("DELETE FROM s3_ingest_schema_version")
         conn.execute("INSERT INTO s3_ingest_schema_version (version) VALUES (2)")
 

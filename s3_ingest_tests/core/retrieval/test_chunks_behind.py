@@ -9,7 +9,7 @@ import pytest
 from s3_ingest.core.retrieval import Retriever
 from s3_ingest.core.retrieval.chunk_run import chunk_partition
 from s3_ingest_tests.core.index.conftest import (  # noqa: F401 - fixtures
-    backend, index_url, make_index, postgres_module_url)
+    backend, fresh_postgres_url, index_url, make_index, postgres_module_url)
 from s3_ingest_tests.core.retrieval.fakes import HashingEmbedder, doc
 
 POLICY = "# Remote work\nOffice staff may work from home {n} days a week.\n\n## Laptops\n" \
@@ -93,3 +93,32 @@ def test_a_document_written_during_a_chunks_run_is_left_behind_not_stale(index):
     assert index.documents_behind() == 0
     texts = [row[4] for row in index.partition_chunks("docs", "p/") if row[0] == "p/remote.md"]
     assert any("five days" in text for text in texts)
+
+
+def test_a_version_3_index_learns_what_is_behind_when_it_opens(backend, tmp_path, request):
+    import sqlite3
+
+    from s3_ingest.core.index import open_index
+
+    url = str(tmp_path / "v3.db") if backend == "sqlite" else request.getfixturevalue(
+        "fresh_postgres_url")
+    with open_index(url) as ix:
+        ix.upsert([doc("p/a.md", "# A\nKestrels."), doc("p/b.md", "# B\nOwls."),
+                   doc("p/c.pdf", None)])
+        chunk_partition(ix, "docs", "p/", HashingEmbedder())
+        ix.upsert([doc("q/new.md", "# New\nHerons.", partition="q/")])
+    if backend == "sqlite":  # what version 3 left: no markers
+        conn = sqlite3.connect(url)
+        conn.execute("DROP TABLE chunks_behind")
+        conn.execute("PRAGMA user_version = 3")
+        conn.commit()
+        conn.close()
+    else:
+        import psycopg
+
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("DROP TABLE chunks_behind")
+            conn.execute("DELETE FROM s3_ingest_schema_version")
+            conn.execute("INSERT INTO s3_ingest_schema_version (version) VALUES (3)")
+    with open_index(url) as ix:
+        assert ix.documents_behind() == 1 and ix.partitions_behind("docs") == {"q/": 1}
