@@ -119,7 +119,7 @@ class PostgresIndex(SqlIndex):
     column_types = ColumnTypes(
         row_id="bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY", text="text",
         key='text COLLATE "C"',  # byte order = code point order = S3's
-        integer="bigint", time="timestamptz", json="jsonb", vector="real[]",
+        integer="bigint", time="timestamptz", json="jsonb", vector="real[]", blob="bytea",
     )  # fmt: skip
 
     def __init__(
@@ -277,6 +277,13 @@ class PostgresIndex(SqlIndex):
 
     def search_schema_v2(self, conn: psycopg.Connection, prefix: str) -> SearchSchema:
         return chunk_search_schema_v2(prefix)
+
+    def vector_search_v4(self, conn: psycopg.Connection, prefix: str) -> None:
+        """Nothing to migrate: pgvector's HNSW indexes are made where the extension is
+        (postgres_vectors.py), and `chunks.code` stays NULL here."""
+
+    def _code_param(self, blob: bytes | None) -> None:
+        return None  # pgvector's HNSW does the coarse step on this backend
 
     # ---------------------------------------------------------------------------------- search
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4  # issue 19: 3 -> 4, chunks.code (see tables_v4)
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +25,7 @@ class ColumnTypes:
     time: str
     json: str
     vector: str = "BLOB"  # an embedding: float32 bytes (sqlite-vec's format) or real[]
+    blob: str = "BLOB"  # raw bytes (issue 19: a vector's sign-bit code)
 
 
 # (column, kind in ColumnTypes, NOT NULL): the documents table, in columns.COLUMNS order.
@@ -99,6 +100,8 @@ class SchemaOwner(Protocol):
 
     def search_schema_v2(self, conn: Any, prefix: str) -> SearchSchema: ...
 
+    def vector_search_v4(self, conn: Any, prefix: str) -> None: ...
+
 
 def _column(types: ColumnTypes, name: str, kind: str, not_null: bool) -> str:
     default = " DEFAULT '{}'" if kind == "json" else ""
@@ -149,6 +152,16 @@ def tables_v3(types: ColumnTypes, prefix: str) -> list[str]:
     ]
 
 
+def tables_v4(types: ColumnTypes, prefix: str) -> list[str]:
+    """Version 4 (issue 19): `code`, the sign bits of a chunk's vector, written with it (staged
+    and published alike) for a backend whose vector search scans codes before it compares
+    vectors (SQLite: sqlite_codes.py). A backend that does not use it leaves it NULL."""
+    return [
+        f"ALTER TABLE {prefix}{table} ADD COLUMN code {types.blob}"
+        for table in ("chunks", "chunks_staged")
+    ]
+
+
 def migrate(conn: Any, owner: SchemaOwner, prefix: str = "") -> None:
     """Bring the database to SCHEMA_VERSION; the caller holds one transaction around it, so a
     migration lands whole or not at all."""
@@ -171,6 +184,10 @@ def migrate(conn: Any, owner: SchemaOwner, prefix: str = "") -> None:
     if version < 3:
         for statement in tables_v3(owner.column_types, prefix):
             conn.execute(statement)
-    # Later versions: `if version < 4: ...` here, each step inside the caller's transaction.
+    if version < 4:  # issue 19: vector search at a million chunks
+        for statement in tables_v4(owner.column_types, prefix):
+            conn.execute(statement)
+        owner.vector_search_v4(conn, prefix)
+    # Later versions: `if version < 5: ...` here, each step inside the caller's transaction.
     if version < SCHEMA_VERSION:
         owner.record_schema_version(conn, SCHEMA_VERSION)

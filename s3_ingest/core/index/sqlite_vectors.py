@@ -1,11 +1,17 @@
 """Connections that can compare vectors: APSW (a current SQLite that loads extensions) with
-sqlite-vec loaded, one per thread, reading the same WAL-mode file as the index's writers."""
+sqlite-vec loaded, one per thread, reading the same WAL-mode file as the index's writers; and
+the in-memory code scans (code_scan.py) of the models searched, one per model per process."""
 
 from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from s3_ingest.core.index.code_scan import CodeScan
+
+T = TypeVar("T")
 
 
 class VectorConnections:
@@ -15,6 +21,8 @@ class VectorConnections:
         self._local = threading.local()
         self._lock = threading.Lock()
         self._open: list[Any] = []
+        self._scans: dict[str, CodeScan] = {}
+        self._scan_lock = threading.Lock()
 
     def get(self) -> Any:
         conn = getattr(self._local, "conn", None)
@@ -35,10 +43,29 @@ class VectorConnections:
     def rows(self, sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
         return list(self.get().execute(sql, params))
 
+    def in_snapshot(self, work: Callable[[Any], T]) -> T:
+        """`work(conn)` inside one read transaction: every statement it runs, and the code scan
+        it refreshes, see the same state of the file."""
+        conn = self.get()
+        conn.execute("BEGIN")
+        try:
+            return work(conn)
+        finally:
+            conn.execute("COMMIT")
+
+    def nearest(self, conn: Any, model: str, code: bytes, n: int) -> tuple[list[int], int]:
+        """The ids of about the `n` chunks of `model` whose codes are nearest `code`, and how
+        many codes there are, as `conn`'s transaction sees the file."""
+        with self._scan_lock:  # a refresh replaces the arrays a scan reads
+            scan = self._scans.setdefault(model, CodeScan(model))
+            scan.refresh(conn)
+            return scan.nearest(code, n), len(scan)
+
     def forget(self) -> None:
         """After a fork: drop, never close, the parent's connections."""
         self._local = threading.local()
         self._open = []
+        self._scans = {}
 
     def close(self) -> None:
         with self._lock:

@@ -138,15 +138,19 @@ def test_a_version_2_index_gains_the_stage_and_keeps_its_chunks(backend, tmp_pat
         assert chunk_partition(ix, "docs", "p/", HashingEmbedder()).written == 1
         assert found(ix, "herons") == ["p/a.md"]
     if backend == "sqlite":
-        assert sqlite3.connect(url).execute("PRAGMA user_version").fetchone()[0] == 3
+        from s3_ingest.core.index.schema import SCHEMA_VERSION
+
+        assert sqlite3.connect(url).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
 
 
 def _downgrade_to_version_2(url: str, backend: str) -> None:
-    """What version 2 left: no stage, and the version it recorded."""
+    """What version 2 left: no stage (nor version 4's codes), and the version it recorded."""
+    from s3_ingest_tests.core.index.downgrade import downgrade_to_version_3
+
+    downgrade_to_version_3(url, backend, version=2)
     if backend == "sqlite":
         conn = sqlite3.connect(url)
         conn.execute("DROP TABLE chunks_staged")
-        conn.execute("PRAGMA user_version = 2")
         conn.commit()
         conn.close()
         return
@@ -154,8 +158,6 @@ def _downgrade_to_version_2(url: str, backend: str) -> None:
 
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("DROP TABLE chunks_staged")
-        conn.execute("DELETE FROM s3_ingest_schema_version")
-        conn.execute("INSERT INTO s3_ingest_schema_version (version) VALUES (2)")
 
 
 def _assert_chunk_fts_in_sync(index) -> None:
