@@ -42,7 +42,7 @@ def vector_candidates(index: Any, conn: Any, filters: SearchFilters, vector: byt
     code = sign_code(vector)
     wanted = max(settings.candidates, settings.per_depth * depth)
     while True:
-        ids, total = index._vectors.nearest(conn, model, code, wanted)
+        ids, total = index._vectors.nearest(conn, model, code, wanted, settings.min_chunks)
         if total < settings.min_chunks:
             return None
         sql, params = candidate_statement(

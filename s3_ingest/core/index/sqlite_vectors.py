@@ -53,12 +53,16 @@ class VectorConnections:
         finally:
             conn.execute("COMMIT")
 
-    def nearest(self, conn: Any, model: str, code: bytes, n: int) -> tuple[list[int], int]:
+    def nearest(self, conn: Any, model: str, code: bytes, n: int,
+                at_least: int = 0) -> tuple[list[int], int]:
         """The ids of about the `n` chunks of `model` whose codes are nearest `code`, and how
-        many codes there are, as `conn`'s transaction sees the file."""
+        many codes there are, as `conn`'s transaction sees the file; no ids (and no scan) when
+        there are fewer than `at_least`."""
         with self._scan_lock:  # a refresh replaces the arrays a scan reads
             scan = self._scans.setdefault(model, CodeScan(model))
             scan.refresh(conn)
+            if len(scan) < at_least:
+                return [], len(scan)
             return scan.nearest(code, n), len(scan)
 
     def forget(self) -> None:
