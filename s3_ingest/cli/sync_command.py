@@ -11,6 +11,7 @@ import click
 from s3_ingest.cli.progress import clear_progress
 from s3_ingest.cli.runner import PartitionRun, SourcePlan, sync
 from s3_ingest.cli.settings import cli_instance, index_resource_for
+from s3_ingest.cli.vector_warning import echo_vector_warning
 from s3_ingest.core.sources import Source
 
 COLUMNS = ("listed", "selected", "unchanged", "fetched", "indexed", "metadata_only", "deleted",
@@ -92,6 +93,7 @@ def run_sync(
     run_config_base: dict[str, Any],
     as_json: bool = False,
 ) -> bool:
+    echo_vector_warning(index_url)  # issue 19: up front, not first at search time
     index = index_resource_for(index_url)
     scans: dict[str, SourcePlan] = {}
 

@@ -23,13 +23,13 @@ from s3_ingest.core.index.sqlite_chunks import candidate_statement
 class VectorSearchSettings:
     # Below this many codes of the model, every vector is compared (about 25 ms at 10,000).
     min_chunks: int = 10_000
-    # Candidates compared exactly, at least; recall@10 >= 0.98 at 1,000,000 chunks with 2,000
-    # on the bench's vectors (bench/retrieval.py --only latency).
-    candidates: int = 2_000
+    # Candidates compared exactly, at least (bench/retrieval.py --only latency: recall@10
+    # against the exact ranking, at 100,000 and 1,000,000 chunks).
+    candidates: int = 1_000
     # The most candidates before the search compares every chunk that passes its filters.
     max_candidates: int = 128_000
     # Candidates per chunk of the ranking's depth (100 by default).
-    per_depth: int = 20
+    per_depth: int = 10
 
 
 def vector_candidates(index: Any, conn: Any, filters: SearchFilters, vector: bytes, model: str,

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from s3_ingest.core.index.code_scan import CodeScan
 
 T = TypeVar("T")
+_MMAP_BYTES = 1 << 34
 
 
 class VectorConnections:
@@ -35,6 +36,9 @@ class VectorConnections:
             conn.enable_load_extension(True)
             conn.load_extension(sqlite_vec.loadable_path())
             conn.enable_load_extension(False)
+            # Candidates' vectors are read from all over the file: mapped, a page costs no
+            # system call (SQLite caps the size at what it was built for).
+            conn.execute(f"PRAGMA mmap_size = {_MMAP_BYTES}")
             self._local.conn = conn
             with self._lock:
                 self._open.append(conn)
