@@ -1,7 +1,8 @@
 """A local OpenAI-compatible /embeddings server with added latency that counts how many requests
 it holds at once: for the HTTP embedder's concurrency tests and bench/http_embedding.py.
 
-A text "t <n>" is embedded as [n, 1, 0, ...]: the caller can tell which vector is whose. Data
+A text "t <n>" is embedded as [n, 1, 0, ...] (any other text as [its length, 1, 0, ...]): the
+caller can tell which vector is whose. Data
 items come back in reverse order with their `index`, as the API allows."""
 
 from __future__ import annotations
@@ -14,10 +15,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 class EmbeddingsServer:
     def __init__(self, latency_s: float = 0.0, *, hold_until: int = 0, key: str | None = None,
-                 fail_text: str | None = None, dimension: int = 8) -> None:
-        """`hold_until`: each request waits (up to 10 s) until that many are in flight at once
-        before it is answered - so a test knows they overlapped without timing anything."""
+                 fail_text: str | None = None, dimension: int = 8,
+                 hold_timeout_s: float = 10) -> None:
+        """`hold_until`: each request waits (up to `hold_timeout_s`) until that many are in
+        flight at once before it is answered - so a test knows they overlapped without timing
+        anything."""
         self.latency_s, self.hold_until, self.key = latency_s, hold_until, key
+        self.hold_timeout_s = hold_timeout_s
         self.fail_text, self.dimension = fail_text, dimension
         self.in_flight = self.max_in_flight = self.requests = 0
         self.headers: list[dict[str, str]] = []
@@ -53,15 +57,16 @@ class EmbeddingsServer:
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
             self.headers.append(headers)
             self.cond.notify_all()
-            self.cond.wait_for(lambda: self.max_in_flight >= self.hold_until, timeout=10)
+            self.cond.wait_for(lambda: self.max_in_flight >= self.hold_until,
+                               timeout=self.hold_timeout_s)
         try:
             time.sleep(self.latency_s)
             if self.key and headers.get("Authorization") != f"Bearer {self.key}":
                 return 401, {"error": {"message": "bad key"}}
             if self.fail_text in body["input"]:
                 return 400, {"error": {"message": "input rejected"}}
-            data = [{"index": i, "embedding": [float(text.split()[-1]), 1.0]
-                     + [0.0] * (self.dimension - 2)} for i, text in enumerate(body["input"])]
+            data = [{"index": i, "embedding": [_number(text), 1.0] + [0.0] * (self.dimension - 2)}
+                    for i, text in enumerate(body["input"])]
             return 200, {"data": data[::-1], "model": body["model"]}
         finally:
             with self.cond:
@@ -77,3 +82,8 @@ class EmbeddingsServer:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _number(text: str) -> float:
+    last = text.split()[-1] if text.split() else ""
+    return float(last) if last.isdigit() else float(len(text))
