@@ -74,6 +74,7 @@ class VectorConnections:
         self._local = threading.local()
         self._open = []
         self._scans = {}
+        self._scan_lock = threading.Lock()  # another thread of the parent may have held it
 
     def close(self) -> None:
         with self._lock:
