@@ -10,9 +10,8 @@ Phases, each in its own process (so each peak RSS is that phase's own):
             model; recall@10 and nDCG@10 per mode, judged on documents
   embed     a chunks run of generated documents (about 500 words each) with the default model:
             chunks/s on this machine's cores, and the index's growth per 1,000 chunks
-  latency   search latency p50/p95 over --chunks chunks (generated text, random unit vectors:
-            the cost of a search does not depend on what the vectors mean); the query's own
-            embedding is timed apart
+  latency   search latency p50/p95 and recall@10 against the exact ranking, at each of --sizes
+            chunks (generated text and structured vectors: bench/retrieval_latency.py)
   memory    peak RSS of a chunks run over N and 5N documents (a hashing embedder, so the model's
             own memory does not hide the run's): flat means it does not grow with N
 
@@ -134,69 +133,9 @@ def phase_embed(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
 
 
 def phase_latency(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
-    import numpy as np
+    import retrieval_latency
 
-    from retrieval_corpus import QUERIES
-    from s3_ingest.core.index import open_index
-    from s3_ingest.core.index.chunk_store import ChunkRow
-    from s3_ingest.core.retrieval.local_minilm import LocalMiniLM
-    from s3_ingest.core.retrieval.vectors import pack
-
-    rng, np_rng = random.Random(11), np.random.default_rng(11)
-    per_doc, model = 4, LocalMiniLM.model
-    embedder = LocalMiniLM()
-    embedder.embed(["warm up"])  # the model loads outside the timer
-    with open_index(str(folder / "latency.db")) as index:
-        began = time.perf_counter()
-        docs = args.chunks // per_doc
-        for start in range(0, docs, 2_000):
-            batch = range(start, min(docs, start + 2_000))
-            index.upsert(document(f"p/{n:06d}.md", "x") for n in batch)
-            vectors = np_rng.standard_normal((len(batch) * per_doc, 384)).astype("float32")
-            vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-            rows: dict[str, list[ChunkRow]] = {}
-            words = rng.choices(VOCABULARY, ZIPF, k=len(batch) * per_doc * 60)
-            for i, n in enumerate(batch):
-                key = f"p/{n:06d}.md"
-                start = i * per_doc * 60
-                text = lambda p: " ".join(words[start + p * 60:start + (p + 1) * 60])  # noqa: E731
-                rows[key] = [ChunkRow(key, p, None, None, text(p), f"{n}-{p}", "d", model,
-                                      384, vectors[i * per_doc + p].tobytes())
-                             for p in range(per_doc)]
-            # The chunks run's own write path: staged, then published in one transaction.
-            index.stage_chunks("bench-build", "bench", "p/", rows)
-            index.publish_staged_chunks("bench-build", "bench", "p/")
-        build = time.perf_counter() - began
-        queries = [q for q, _ in QUERIES][: args.queries]
-        embed_ms = []
-        qvectors = []
-        for q in queries:
-            t = time.perf_counter()
-            qvectors.append(pack(embedder.embed([q])[0]))
-            embed_ms.append((time.perf_counter() - t) * 1000)
-        # Two words of middling frequency (ranks 50-500): each matches some hundreds of chunks.
-        keyword_queries = [" ".join(rng.sample(VOCABULARY[50:500], 2)) for _ in queries]
-        matches = [len(index.search_chunks(q, None, model, limit=100_000, depth=100_000))
-                   for q in keyword_queries[:5]]
-        timings: dict[str, list[float]] = {m: [] for m in MODES}
-        cpu: dict[str, list[float]] = {m: [] for m in MODES}
-        for repeat in range(2):  # the first pass warms the page cache
-            for q, v in zip(keyword_queries, qvectors):
-                for mode in MODES:
-                    t, c = time.perf_counter(), time.process_time()
-                    index.search_chunks(q if mode != "semantic" else None,
-                                        v if mode != "keyword" else None, model, limit=50)
-                    if repeat:
-                        timings[mode].append((time.perf_counter() - t) * 1000)
-                        cpu[mode].append((time.process_time() - c) * 1000)
-        chunks = index.chunk_count()
-    pct = lambda xs, p: sorted(xs)[min(len(xs) - 1, int(p * len(xs)))]  # noqa: E731
-    return {"chunks": chunks, "build_seconds": build, "keyword_matches_sample": matches,
-            "ms": {m: {"p50": pct(t, 0.5), "p95": pct(t, 0.95)} for m, t in timings.items()},
-            # CPU time of the searching process: what the search costs, whatever else runs.
-            "cpu_ms": {m: {"p50": pct(t, 0.5), "p95": pct(t, 0.95)} for m, t in cpu.items()},
-            "query_embedding_ms": {"p50": pct(embed_ms, 0.5), "p95": pct(embed_ms, 0.95)},
-            "peak_rss_mb": rss_mb()}
+    return retrieval_latency.phase(args, folder, VOCABULARY, ZIPF, document, rss_mb)
 
 
 class _Hashing:
@@ -242,7 +181,9 @@ def run_phase(name: str, folder: Path, extra: list[str]) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, for the smoke test")
-    parser.add_argument("--chunks", type=int, default=100_000)
+    parser.add_argument("--chunks", type=int, default=100_000, help=argparse.SUPPRESS)
+    parser.add_argument("--sizes", default="100000,1000000",
+                        help="latency: chunks in the index, comma-separated")
     parser.add_argument("--embed-docs", type=int, default=300)
     parser.add_argument("--docs", type=int, default=2_000, help="memory phase: N (and 5N)")
     parser.add_argument("--queries", type=int, default=52)
@@ -252,12 +193,20 @@ def main() -> None:
     parser.add_argument("--folder", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.quick:
-        args.chunks, args.embed_docs, args.docs, args.queries = 2_000, 10, 200, 10
+        args.sizes, args.embed_docs, args.docs, args.queries = "2000", 10, 200, 10
     if args.phase:
         print(json.dumps(PHASES[args.phase](args, Path(args.folder))))
         return
-    sizes = ["--chunks", str(args.chunks), "--embed-docs", str(args.embed_docs),
-             "--queries", str(args.queries), "--docs", str(args.docs)]
+    sizes = ["--embed-docs", str(args.embed_docs), "--queries", str(args.queries),
+             "--docs", str(args.docs)] + (["--quick"] if args.quick else [])
+    latency_sizes = [int(n) for n in args.sizes.split(",")]
+    if args.only == "latency":
+        with tempfile.TemporaryDirectory() as tmp:
+            results = {"latency": [run_phase("latency", Path(tmp), [*sizes, "--chunks", str(n)])
+                                   for n in latency_sizes]}
+        print(json.dumps(results, indent=2))
+        print_latency(results["latency"])
+        return
     if args.only:
         with tempfile.TemporaryDirectory() as tmp:
             print(json.dumps(run_phase(args.only, Path(tmp), sizes), indent=2))
@@ -267,7 +216,8 @@ def main() -> None:
         results = {
             "quality": run_phase("quality", folder, sizes),
             "embed": run_phase("embed", folder, sizes),
-            "latency": run_phase("latency", folder, sizes),
+            "latency": [run_phase("latency", folder, [*sizes, "--chunks", str(n)])
+                        for n in latency_sizes],
             "memory": [run_phase("memory", folder, ["--docs", str(n)])
                        for n in (args.docs, args.docs * 5)],
         }
@@ -286,25 +236,40 @@ def print_table(r: dict[str, Any]) -> None:
     for mode in MODES:
         s = q["scores"][mode]
         print(f"| {mode} | {s['recall@10']:.3f} | {s['ndcg@10']:.3f} |")
-    e, lat = r["embed"], r["latency"]
+    e = r["embed"]
     print(f"\nembedding: {e['chunks']} chunks in {e['seconds']:.1f} s = {e['chunks_per_s']:.1f} "
           f"chunks/s ({e['threads']} threads, load average {e['load_average']}), "
           f"{e['chunks_per_cpu_s']:.1f} chunks per CPU-second; index growth "
           f"{e['bytes_per_1000_chunks'] / 1e6:.2f} MB per 1,000 chunks; peak RSS "
           f"{e['peak_rss_mb']:.0f} MB")
-    print(f"latency at {lat['chunks']:,} chunks (ms, p50 / p95; load average "
-          f"{lat['load_average']}): " + ", ".join(
-        f"{m} {lat['ms'][m]['p50']:.1f} / {lat['ms'][m]['p95']:.1f}" for m in MODES)
-        + f"; query embedding {lat['query_embedding_ms']['p50']:.1f} / "
-        f"{lat['query_embedding_ms']['p95']:.1f}")
-    print("  CPU ms per search (p50 / p95): " + ", ".join(
-        f"{m} {lat['cpu_ms'][m]['p50']:.1f} / {lat['cpu_ms'][m]['p95']:.1f}" for m in MODES))
+    print_latency(r["latency"])
     print("memory of a chunks run: " + ", ".join(
         f"{m['documents']:,} documents ({m['chunks']:,} chunks) peak {m['peak_rss_mb']:.0f} MB "
         f"(before the run {m['rss_before_run_mb']:.0f} MB)" for m in r["memory"]))
     s = q["scores"]
     print(f"targets: hybrid beats keyword: {s['hybrid']['ndcg@10'] > s['keyword']['ndcg@10']}; "
           f"hybrid not below semantic: {s['hybrid']['ndcg@10'] >= s['semantic']['ndcg@10']}")
+
+
+def print_latency(runs: list[dict[str, Any]]) -> None:
+    """Per size: latency, recall against exact, and the issue-19 targets, met or NOT MET."""
+    for lat in runs:
+        print(f"\nlatency at {lat['chunks']:,} chunks (ms, p50 / p95; load average "
+              f"{lat['load_average']}; built in {lat['build_seconds']:.0f} s, index "
+              f"{lat['index_bytes'] / 1e9:.2f} GB; first search, loading the codes, "
+              f"{lat['first_search_ms']:.0f} ms): " + ", ".join(
+                  f"{m} {lat['ms'][m]['p50']:.1f} / {lat['ms'][m]['p95']:.1f}" for m in MODES)
+              + f"; exact scan p50 {lat['exact_ms_p50']:.0f}")
+        print("  CPU ms per search (p50 / p95): " + ", ".join(
+            f"{m} {lat['cpu_ms'][m]['p50']:.1f} / {lat['cpu_ms'][m]['p95']:.1f}" for m in MODES))
+        f = lat["filtered"]
+        print(f"  filter key_prefix={f['prefix']!r}: {f['results']} results, same as exact: "
+              f"{f['same_as_exact']}, {f['ms']:.0f} ms (exact {f['exact_ms']:.0f} ms)")
+        for mode in ("semantic", "hybrid"):
+            p95, recall = lat["ms"][mode]["p95"], lat["recall@10"][mode]
+            print(f"  target {mode} p95 <= 50 ms: {p95:.1f} ms "
+                  f"{'met' if p95 <= 50 else 'NOT MET'}; recall@10 >= 0.98 against exact: "
+                  f"{recall:.3f} {'met' if recall >= 0.98 else 'NOT MET'}")
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from typing import Any
 
 import click
 
+from s3_ingest.cli.vector_warning import echo_vector_warning
 from s3_ingest.core.index.base import DocumentIndex
 from s3_ingest.core.sources import Source
 
@@ -89,6 +90,8 @@ def chunks_status(index: DocumentIndex, source: str) -> str:
 
 def print_status(sources: Sequence[Source], index: DocumentIndex | None) -> int:
     """Print the status; returns 1 when a sensor's last tick failed, else 0."""
+    if index is not None:
+        echo_vector_warning(index=index)  # issue 19: PostgreSQL without pgvector, up front
     sensors = sensor_statuses(sources)
     failed = 0
     for source in sources:

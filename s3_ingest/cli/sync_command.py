@@ -12,6 +12,7 @@ from s3_ingest.cli.chunks_runner import chunks_line, print_chunk_run
 from s3_ingest.cli.progress import clear_progress
 from s3_ingest.cli.runner import PartitionRun, SourcePlan, sync
 from s3_ingest.cli.settings import cli_instance, index_resource_for
+from s3_ingest.cli.vector_warning import echo_vector_warning
 from s3_ingest.core.sources import Source
 
 COLUMNS = ("listed", "selected", "unchanged", "fetched", "indexed", "metadata_only", "deleted",
@@ -98,6 +99,7 @@ def run_sync(
     as_json: bool = False,
     chunks: bool = True,
 ) -> bool:
+    echo_vector_warning(index_url)  # issue 19: up front, not first at search time
     index = index_resource_for(index_url)
     scans: dict[str, SourcePlan] = {}
 

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 CHUNK_FIELDS = (
     "source, key, partition, position, heading, page, text, text_hash, doc_hash, model, "
-    "dimension, embedding"
+    "dimension, embedding, code"
 )
 
 
@@ -43,6 +43,7 @@ class ChunkStage:
     _chunks: Any
     values: Any
     _vector_param: Any
+    _code_param: Any
 
     def _chunk_params(
         self, source: str, partition: str, documents: dict[str, Sequence[ChunkRow]]
@@ -52,7 +53,8 @@ class ChunkStage:
         return [
             (source_text, self.values.text(r.key), partition_text, r.position,
              self.values.text(r.heading), r.page, self.values.text(r.text), r.text_hash,
-             r.doc_hash, r.model, r.dimension, self._vector_param(r.embedding))
+             r.doc_hash, r.model, r.dimension, self._vector_param(r.embedding),
+             self._code_param(r.embedding))
             for key in sorted(documents) for r in documents[key]
         ]  # fmt: skip
 
@@ -72,7 +74,7 @@ class ChunkStage:
         rows = self._chunk_params(source, partition, documents)
         insert = self._sql(
             f"INSERT INTO chunks_staged (token, {CHUNK_FIELDS}) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         )
 
         def work(conn: Any) -> None:

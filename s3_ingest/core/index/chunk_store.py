@@ -79,6 +79,13 @@ class ChunkStore(ChunkCoverage, ChunkStage):
         """How this backend stores a vector (SQLite: the bytes as they are)."""
         return blob
 
+    def _code_param(self, blob: bytes | None) -> bytes | None:
+        """The vector's sign-bit code for `chunks.code` (schema v4), or None where the backend
+        does not scan codes."""
+        from s3_ingest.core.retrieval.vectors import sign_code  # core.retrieval imports index
+
+        return None if blob is None else sign_code(blob)
+
     def _vector_value(self, stored: Any) -> bytes | None:
         return None if stored is None else bytes(stored)
 

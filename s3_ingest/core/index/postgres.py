@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from s3_ingest.core.index.base import SearchFilters, SearchHit
+from s3_ingest.core.index.postgres_vectors import ensure_hnsw, hnsw_ranking
 from s3_ingest.core.index.postgres_chunks import (
     NO_PGVECTOR,
     chunk_search_schema_v2,
@@ -119,7 +120,7 @@ class PostgresIndex(SqlIndex):
     column_types = ColumnTypes(
         row_id="bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY", text="text",
         key='text COLLATE "C"',  # byte order = code point order = S3's
-        integer="bigint", time="timestamptz", json="jsonb", vector="real[]",
+        integer="bigint", time="timestamptz", json="jsonb", vector="real[]", blob="bytea",
     )  # fmt: skip
 
     def __init__(
@@ -254,6 +255,8 @@ class PostgresIndex(SqlIndex):
                 if self.unaccent is None:
                     self.unaccent = config_uses_unaccent(conn)
                 self.vector_search_unavailable = None if enable_pgvector(conn) else NO_PGVECTOR
+                if self.vector_search_unavailable is None:  # issue 19: HNSW where pgvector is
+                    ensure_hnsw(conn, sql.Identifier(schema[0]).as_string(conn) + ".")
 
     def schema_version(self, conn: psycopg.Connection) -> int:
         exists = conn.execute(
@@ -277,6 +280,13 @@ class PostgresIndex(SqlIndex):
 
     def search_schema_v2(self, conn: psycopg.Connection, prefix: str) -> SearchSchema:
         return chunk_search_schema_v2(prefix)
+
+    def vector_search_v4(self, conn: psycopg.Connection, prefix: str) -> None:
+        """Nothing to migrate: pgvector's HNSW indexes are made where the extension is
+        (postgres_vectors.py), and `chunks.code` stays NULL here."""
+
+    def _code_param(self, blob: bytes | None) -> None:
+        return None  # pgvector's HNSW does the coarse step on this backend
 
     # ---------------------------------------------------------------------------------- search
 
@@ -303,11 +313,19 @@ class PostgresIndex(SqlIndex):
         if (tsquery is None and vector is None) or limit <= 0:
             return []
         floats = self._vector_param(vector)
-        sql, params = fused_statement(
-            filters or SearchFilters(), tsquery=tsquery, vector=floats, model=model,
-            depth=depth, limit=limit, rrf_k=rrf_k, values=self.values,
-        )
-        return self._read(lambda conn: conn.execute(sql, params).fetchall())
+        filters = filters or SearchFilters()
+
+        def work(conn: Any) -> list[tuple[Any, ...]]:
+            candidates = None
+            if floats is not None and model is not None and filters == SearchFilters():
+                candidates = hnsw_ranking(conn, floats, model, depth)  # postgres_vectors.py
+            sql, params = fused_statement(
+                filters, tsquery=tsquery, vector=floats, model=model, depth=depth,
+                limit=limit, rrf_k=rrf_k, values=self.values, candidates=candidates,
+            )
+            return conn.execute(sql, params).fetchall()
+
+        return self._read(work)
 
 
     def search(

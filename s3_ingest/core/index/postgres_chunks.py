@@ -67,7 +67,10 @@ def fused_statement(
     limit: int,
     rrf_k: int,
     values: Any,
+    candidates: list[int] | None = None,
 ) -> tuple[str, dict[str, Any]]:
+    """`candidates` (chunk ids, issue 19: the HNSW index's answer) limits the vector ranking
+    to those chunks."""
     clauses: list[str] = []
     params: dict[str, Any] = {"depth": depth, "limit": limit, "rrf_k": rrf_k,
                               "config": SEARCH_CONFIG}
@@ -87,6 +90,7 @@ def fused_statement(
         params["f_tags"] = values.json(filters.tags)
     where = "".join(f" AND {clause}" for clause in clauses)
     join = "JOIN documents AS d ON d.source = c.source AND d.key = c.key"
+    among = "" if candidates is None else " AND c.id = ANY(%(candidates)s)"
     rankings = []
     if tsquery is not None:
         rankings.append(f"""
@@ -102,9 +106,11 @@ def fused_statement(
             SELECT c.id, 'semantic' AS kind, row_number() OVER (
                 ORDER BY c.embedding::vector <=> %(vector)s::vector, c.id) AS r
             FROM chunks AS c {join}
-            WHERE c.model = %(model)s AND c.embedding IS NOT NULL{where}
+            WHERE c.model = %(model)s AND c.embedding IS NOT NULL{among}{where}
             ORDER BY r LIMIT %(depth)s""")
         params |= {"vector": "[" + ",".join(map(repr, vector)) + "]", "model": model}
+        if candidates is not None:
+            params["candidates"] = candidates
     ranked = " UNION ALL ".join(f"({sql})" for sql in rankings)
     sql = f"""
         WITH ranked AS ({ranked}),

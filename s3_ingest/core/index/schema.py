@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-SCHEMA_VERSION = 4  # issue 19: chunks_behind (the lead renumbers when branches each add one)
+# Version 4 is release 0.2.0's: every structure added since 0.1.0 (schema 3) comes in one step.
+SCHEMA_VERSION = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +26,7 @@ class ColumnTypes:
     time: str
     json: str
     vector: str = "BLOB"  # an embedding: float32 bytes (sqlite-vec's format) or real[]
+    blob: str = "BLOB"  # raw bytes (issue 19: a vector's sign-bit code)
 
 
 # (column, kind in ColumnTypes, NOT NULL): the documents table, in columns.COLUMNS order.
@@ -99,6 +101,8 @@ class SchemaOwner(Protocol):
 
     def search_schema_v2(self, conn: Any, prefix: str) -> SearchSchema: ...
 
+    def vector_search_v4(self, conn: Any, prefix: str) -> None: ...
+
 
 def _column(types: ColumnTypes, name: str, kind: str, not_null: bool) -> str:
     default = " DEFAULT '{}'" if kind == "json" else ""
@@ -149,7 +153,7 @@ def tables_v3(types: ColumnTypes, prefix: str) -> list[str]:
     ]
 
 
-def tables_v4(types: ColumnTypes, prefix: str) -> list[str]:
+def _chunks_behind_v4(types: ColumnTypes, prefix: str) -> list[str]:
     """Version 4 (issue 19): `chunks_behind`, the documents with text and no chunks in step with
     it (chunk_coverage.py), so search and `status` count them without reading the documents.
     Filled once from what the index holds: every document with text and no chunks."""
@@ -166,6 +170,21 @@ def tables_v4(types: ColumnTypes, prefix: str) -> list[str]:
         f"(SELECT 1 FROM {prefix}chunks AS c WHERE c.source = d.source AND c.key = d.key) "
         "ON CONFLICT DO NOTHING",
     ]
+
+
+def _chunk_codes_v4(types: ColumnTypes, prefix: str) -> list[str]:
+    """Version 4 (issue 19): `code`, the sign bits of a chunk's vector, written with it (staged
+    and published alike) for a backend whose vector search scans codes before it compares
+    vectors (SQLite: sqlite_codes.py). A backend that does not use it leaves it NULL."""
+    return [
+        f"ALTER TABLE {prefix}{table} ADD COLUMN code {types.blob}"
+        for table in ("chunks", "chunks_staged")
+    ]
+
+
+def tables_v4(types: ColumnTypes, prefix: str) -> list[str]:
+    """Version 4 (release 0.2.0): chunks behind their documents, and vectors' sign-bit codes."""
+    return [*_chunks_behind_v4(types, prefix), *_chunk_codes_v4(types, prefix)]
 
 
 def migrate(conn: Any, owner: SchemaOwner, prefix: str = "") -> None:
@@ -190,9 +209,10 @@ def migrate(conn: Any, owner: SchemaOwner, prefix: str = "") -> None:
     if version < 3:
         for statement in tables_v3(owner.column_types, prefix):
             conn.execute(statement)
-    if version < 4:  # issue 19
+    if version < 4:
         for statement in tables_v4(owner.column_types, prefix):
             conn.execute(statement)
+        owner.vector_search_v4(conn, prefix)
     # Later versions: `if version < 5: ...` here, each step inside the caller's transaction.
     if version < SCHEMA_VERSION:
         owner.record_schema_version(conn, SCHEMA_VERSION)

@@ -29,7 +29,9 @@ from s3_ingest.core.index.rows import Values, search_hit, utc
 from s3_ingest.core.index.schema import SCHEMA_VERSION, ColumnTypes, SearchSchema, migrate
 from s3_ingest.core.index.sqlite_fts import FTS_SCHEMA_V1, encodable, fts_query, search_statement
 from s3_ingest.core.index.sqlite_chunks import CHUNK_FTS_SCHEMA, fused_statement
+from s3_ingest.core.index.sqlite_codes import migrate_codes_v4
 from s3_ingest.core.index.sqlite_vectors import VectorConnections
+from s3_ingest.core.index.sqlite_vector_search import VectorSearchSettings, vector_candidates
 from s3_ingest.core.index.store import SqlIndex
 
 __all__ = ["SCHEMA_VERSION", "SqliteIndex", "fts_query"]
@@ -204,6 +206,9 @@ class SqliteIndex(SqlIndex):
     def search_schema_v2(self, conn: sqlite3.Connection, prefix: str) -> SearchSchema:
         return SearchSchema(after=CHUNK_FTS_SCHEMA)
 
+    def vector_search_v4(self, conn: sqlite3.Connection, prefix: str) -> None:
+        migrate_codes_v4(conn)
+
     # ---------------------------------------------------------------------------------- search
 
     def search(
@@ -217,6 +222,8 @@ class SqliteIndex(SqlIndex):
         return [search_hit(row, self.values) for row in rows]
 
     vector_search_unavailable: str | None = None  # sqlite-vec ships with the package
+    # Issue 19: when semantic search scans codes before comparing vectors (sqlite_vector_search).
+    vector_search = VectorSearchSettings()
 
     def _search_chunks(self, query: str | None, vector: bytes | None, model: str | None,
                        filters: SearchFilters | None, limit: int, depth: int, rrf_k: int
@@ -227,11 +234,20 @@ class SqliteIndex(SqlIndex):
         if (match is None and vector is None) or limit <= 0:
             return []
         self._connection()  # the schema exists before the vector connection opens the file
-        sql, params = fused_statement(
-            filters or SearchFilters(), match=match, vector=vector, model=model,
-            depth=depth, limit=limit, rrf_k=rrf_k,
-        )
-        return retrying(lambda: self._vectors.rows(sql, params), _apsw_busy, *self._retry_limits())
+        filters = filters or SearchFilters()
+
+        def work(conn: Any) -> list[tuple[Any, ...]]:
+            candidates = None
+            if vector is not None and model is not None:
+                candidates = vector_candidates(self, conn, filters, vector, model, depth)
+            sql, params = fused_statement(
+                filters, match=match, vector=vector, model=model, depth=depth, limit=limit,
+                rrf_k=rrf_k, candidates=candidates,
+            )
+            return list(conn.execute(sql, params))
+
+        return retrying(lambda: self._vectors.in_snapshot(work), _apsw_busy,
+                        *self._retry_limits())
 
 
 def _apsw_busy(error: BaseException) -> bool:

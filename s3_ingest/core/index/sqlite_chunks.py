@@ -82,12 +82,15 @@ def fused_statement(
     depth: int,
     limit: int,
     rrf_k: int,
+    candidates: str | None = None,
 ) -> tuple[str, dict[str, Any]]:
     """One SELECT of the best `limit` chunks: each ranking given (keyword when `match`, vector
     when `vector`) takes its best `depth` chunks, and a chunk scores the sum of 1 / (rrf_k +
-    rank) over the rankings it is in. Returns HIT_COLUMNS, the score, and each ranking's rank."""
+    rank) over the rankings it is in. Returns HIT_COLUMNS, the score, and each ranking's rank.
+    `candidates` (a JSON array of chunk ids) limits the vector ranking to those chunks."""
     clauses, params = filter_clauses(filters)
     where = "".join(f" AND {clause}" for clause in clauses)
+    among = "" if candidates is None else f" AND c.id IN {_CANDIDATE_IDS}"
     # The documents join is what filters need; without filters the rankings skip it (a lookup
     # per ranked chunk), and the final select's join still drops chunks whose document is gone.
     join = _JOIN_DOCUMENT if clauses else ""
@@ -108,9 +111,11 @@ def fused_statement(
             SELECT id, 'semantic' AS kind, row_number() OVER (ORDER BY s, id) AS r FROM (
                 SELECT c.id AS id, vec_distance_cosine(c.embedding, :vector) AS s
                 FROM chunks AS c {join}
-                WHERE c.model = :model AND c.embedding IS NOT NULL{where}
+                WHERE c.model = :model AND c.embedding IS NOT NULL{among}{where}
                 ORDER BY s LIMIT :depth)""")
         params |= {"vector": vector, "model": model}
+        if candidates is not None:
+            params["candidates"] = candidates
     if not rankings:
         raise ValueError("a search needs a keyword query, a query vector or both")
     ranked = " UNION ALL ".join(f"SELECT * FROM ({sql})" for sql in rankings)
@@ -128,3 +133,25 @@ def fused_statement(
         LIMIT :limit
     """
     return sql, params
+
+
+# Issue 19: the chunks an approximate step picked, as a JSON array bound once (no SQL length
+# limit on how many).
+_CANDIDATE_IDS = "(SELECT value FROM json_each(:candidates))"
+
+
+def candidate_statement(filters: SearchFilters, *, vector: bytes, model: str, candidates: str,
+                        depth: int) -> tuple[str, dict[str, Any]]:
+    """The ids of the best `depth` chunks among `candidates` that pass `filters`, by exact
+    cosine distance to `vector`: the vector ranking of a search whose candidates came from
+    the coarse scan (code_scan.py). Fewer than `depth` rows means the candidates ran short."""
+    clauses, params = filter_clauses(filters)
+    where = "".join(f" AND {clause}" for clause in clauses)
+    join = _JOIN_DOCUMENT if clauses else ""
+    sql = f"""
+        SELECT c.id FROM chunks AS c {join}
+        WHERE c.id IN {_CANDIDATE_IDS} AND c.model = :model AND c.embedding IS NOT NULL{where}
+        ORDER BY vec_distance_cosine(c.embedding, :vector), c.id LIMIT :depth
+    """
+    return sql, params | {"candidates": candidates, "vector": vector, "model": model,
+                          "depth": int(depth)}

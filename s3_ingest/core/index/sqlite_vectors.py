@@ -1,11 +1,18 @@
 """Connections that can compare vectors: APSW (a current SQLite that loads extensions) with
-sqlite-vec loaded, one per thread, reading the same WAL-mode file as the index's writers."""
+sqlite-vec loaded, one per thread, reading the same WAL-mode file as the index's writers; and
+the in-memory code scans (code_scan.py) of the models searched, one per model per process."""
 
 from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from s3_ingest.core.index.code_scan import CodeScan
+
+T = TypeVar("T")
+_MMAP_BYTES = 1 << 34
 
 
 class VectorConnections:
@@ -15,6 +22,8 @@ class VectorConnections:
         self._local = threading.local()
         self._lock = threading.Lock()
         self._open: list[Any] = []
+        self._scans: dict[str, CodeScan] = {}
+        self._scan_lock = threading.Lock()
 
     def get(self) -> Any:
         conn = getattr(self._local, "conn", None)
@@ -27,6 +36,9 @@ class VectorConnections:
             conn.enable_load_extension(True)
             conn.load_extension(sqlite_vec.loadable_path())
             conn.enable_load_extension(False)
+            # Candidates' vectors are read from all over the file: mapped, a page costs no
+            # system call (SQLite caps the size at what it was built for).
+            conn.execute(f"PRAGMA mmap_size = {_MMAP_BYTES}")
             self._local.conn = conn
             with self._lock:
                 self._open.append(conn)
@@ -35,10 +47,34 @@ class VectorConnections:
     def rows(self, sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
         return list(self.get().execute(sql, params))
 
+    def in_snapshot(self, work: Callable[[Any], T]) -> T:
+        """`work(conn)` inside one read transaction: every statement it runs, and the code scan
+        it refreshes, see the same state of the file."""
+        conn = self.get()
+        conn.execute("BEGIN")
+        try:
+            return work(conn)
+        finally:
+            conn.execute("COMMIT")
+
+    def nearest(self, conn: Any, model: str, code: bytes, n: int,
+                at_least: int = 0) -> tuple[list[int], int]:
+        """The ids of about the `n` chunks of `model` whose codes are nearest `code`, and how
+        many codes there are, as `conn`'s transaction sees the file; no ids (and no scan) when
+        there are fewer than `at_least`."""
+        with self._scan_lock:  # a refresh replaces the arrays a scan reads
+            scan = self._scans.setdefault(model, CodeScan(model))
+            scan.refresh(conn)
+            if len(scan) < at_least:
+                return [], len(scan)
+            return scan.nearest(code, n), len(scan)
+
     def forget(self) -> None:
         """After a fork: drop, never close, the parent's connections."""
         self._local = threading.local()
         self._open = []
+        self._scans = {}
+        self._scan_lock = threading.Lock()  # another thread of the parent may have held it
 
     def close(self) -> None:
         with self._lock:

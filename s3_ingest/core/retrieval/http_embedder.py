@@ -1,8 +1,12 @@
 """An embedder for any OpenAI-compatible `/embeddings` endpoint: OpenAI, Azure OpenAI, Ollama,
 vLLM, Hugging Face TEI.
 
-Texts go in batches; throttling (429), server errors (5xx), timeouts and dropped connections
-are retried with exponential backoff and jitter (honouring Retry-After). The API key is sent in
+Texts go in batches, up to `concurrency` of them in flight at once (issue 19: an endpoint's
+latency, not its throughput, bounds one request at a time); the vectors come back in the order
+of the texts whatever order the batches finish in, and a batch that fails for good fails the
+whole call, naming which batch, with the rest cancelled. Throttling (429), server errors (5xx),
+timeouts and dropped connections are retried with exponential backoff and jitter (honouring
+Retry-After). The API key is sent in
 a header and kept out of everything else: the repr, log lines and error messages name the
 endpoint and the status, never the key or the request.
 """
@@ -12,10 +16,12 @@ from __future__ import annotations
 import json
 import math
 import random
+import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
 
 from s3_ingest.core.retrieval.embedder import EmbedderError
 
@@ -36,6 +42,7 @@ class HttpEmbedder:
         backoff_s: float = 0.5,
         key_header: str = "Authorization",
         sleep: Callable[[float], None] = time.sleep,
+        concurrency: int = 4,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.model = model
@@ -47,7 +54,9 @@ class HttpEmbedder:
         self.backoff_s = backoff_s
         self.key_header = key_header
         self._sleep = sleep
+        self.concurrency = max(1, concurrency)
         self.requests = 0
+        self._count = threading.Lock()
 
     def __repr__(self) -> str:
         return f"HttpEmbedder({self.base_url!r}, model={self.model!r})"
@@ -59,12 +68,37 @@ class HttpEmbedder:
         return self._dimension
 
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
-        vectors: list[list[float]] = []
-        for start in range(0, len(texts), self.batch_size):
-            vectors += self._batch(list(texts[start : start + self.batch_size]))
+        batches = [list(texts[start : start + self.batch_size])
+                   for start in range(0, len(texts), self.batch_size)]
+        if len(batches) <= 1 or self.concurrency == 1:
+            results = [self._batch(batch) for batch in batches]
+        else:
+            results = self._in_flight(batches)
+        vectors = [vector for result in results for vector in result]
         if vectors and self._dimension is None:
             self._dimension = len(vectors[0])
         return vectors
+
+    def _in_flight(self, batches: list[list[str]]) -> list[list[list[float]]]:
+        """Every batch, `concurrency` at a time; results in the batches' order."""
+        results: list[list[list[float]] | None] = [None] * len(batches)
+        workers = min(self.concurrency, len(batches))
+        with ThreadPoolExecutor(workers, thread_name_prefix="embeddings") as pool:
+            futures = {pool.submit(self._batch, batch): n for n, batch in enumerate(batches)}
+            try:
+                for future in as_completed(futures):
+                    n = futures[future]
+                    try:
+                        results[n] = future.result()
+                    except EmbedderError as exc:
+                        raise EmbedderError(
+                            f"batch {n + 1} of {len(batches)} ({len(batches[n])} texts): {exc}"
+                        ) from None
+            except BaseException:
+                for future in futures:
+                    future.cancel()  # batches not yet sent are never sent
+                raise
+        return [result for result in results if result is not None]
 
     def _batch(self, texts: list[str]) -> list[list[float]]:
         body = json.dumps({"model": self.model, "input": texts}).encode()
@@ -79,7 +113,8 @@ class HttpEmbedder:
             )
             retry_after: float | None = None
             try:
-                self.requests += 1
+                with self._count:
+                    self.requests += 1
                 with urllib.request.urlopen(request, timeout=self.timeout_s) as response:
                     payload = json.loads(response.read())
                 return _vectors(payload, len(texts), self.base_url)

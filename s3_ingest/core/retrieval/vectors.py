@@ -19,3 +19,13 @@ def unpack(blob: bytes) -> list[float]:
     if sys.byteorder != "little":
         packed.byteswap()
     return packed.tolist()
+
+
+def sign_code(blob: bytes) -> bytes:
+    """A float32 vector's sign bits, packed one per dimension and zero-padded to whole 64-bit
+    words: the coarse code SQLite's vector search scans (core/index/code_scan.py). For unit
+    vectors, the Hamming distance between two codes tracks the angle between the vectors."""
+    import numpy as np
+
+    bits = np.packbits(np.frombuffer(blob, dtype="<f4") > 0)
+    return bits.tobytes() + b"\0" * (-len(bits) % 8)

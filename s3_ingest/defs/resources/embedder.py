@@ -41,6 +41,7 @@ class HttpEmbedderResource(ConfigurableResource):
     batch_size: int = 64
     max_attempts: int = 5
     timeout_s: float = 60.0
+    concurrency: int = Field(default=4, description="Batches in flight at once.")
 
     _embedder: Any = PrivateAttr(default=None)
 
@@ -51,7 +52,7 @@ class HttpEmbedderResource(ConfigurableResource):
             self._embedder = HttpEmbedder(
                 self.base_url, self.model, self.api_key, batch_size=self.batch_size,
                 max_attempts=self.max_attempts, timeout_s=self.timeout_s,
-                key_header=self.key_header,
+                key_header=self.key_header, concurrency=self.concurrency,
             )
         return self._embedder
 

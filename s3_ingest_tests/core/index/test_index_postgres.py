@@ -27,7 +27,7 @@ def test_postgres_schema_version_is_recorded(fresh_postgres_url: str) -> None:
         assert ix.count() == 0
         with psycopg.connect(fresh_postgres_url) as conn:
             versions = conn.execute("SELECT version FROM s3_ingest_schema_version").fetchall()
-            assert versions == [(postgres_module.SCHEMA_VERSION,)] == [(4,)]
+            assert versions == [(postgres_module.SCHEMA_VERSION,)] == [(4,)]  # issue 19: chunks.code
             tables = {
                 row[0]
                 for row in conn.execute(

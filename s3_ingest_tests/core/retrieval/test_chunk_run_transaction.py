@@ -1,8 +1,6 @@
-"""A chunks run publishes a partition's chunks in one transaction at its end: readers see none
-of its new chunks until then (and, since issue 19, none cut from a document's old text either:
-the documents' write took those out of search), a run that fails changes nothing (the deleted
-documents' chunks stay too), and the next run completes it, reusing what the failed one
-embedded. Over both index
+"""A chunks run publishes a partition's chunks in one transaction at its end: readers see the
+old chunks until then, a run that fails changes nothing (the deleted documents' chunks stay
+too), and the next run completes it, reusing what the failed one embedded. Over both index
 backends, with batches smaller than the partition so the run has several."""
 
 import sqlite3
@@ -61,14 +59,13 @@ class FailsOnCall(HashingEmbedder):
 
 def test_a_run_failing_on_its_last_batch_changes_nothing_and_the_next_completes_it(index):
     before = snapshot(index)
-    # The changed documents' old chunks left with their old text; the deleted one's wait.
-    assert {row[0] for row in before} == {"p/gone.md"}
+    assert {row[0] for row in before} == {*KEYS, "p/gone.md"}
     failing = FailsOnCall(3)
     with pytest.raises(RuntimeError, match="embedder down"):
         chunk_partition(index, "docs", "p/", failing, batch_documents=BATCH)
     assert len(failing.calls) == 2  # two batches were embedded (and staged) before it failed
     assert snapshot(index) == before  # none replaced, the deleted document's chunks still there
-    assert found(index, "herons") == [] and found(index, "kestrels") == []
+    assert found(index, "herons") == [] and found(index, "kestrels") == KEYS
     assert index.has_staged_chunks("docs", "p/")
 
     embedder = HashingEmbedder()
@@ -105,8 +102,7 @@ def test_a_reader_during_the_run_sees_only_the_old_chunks(index, make_index):
         if isinstance(writer, SqliteIndex):
             writer.close()
     assert len(seen) == 3 and reader.count("docs", "q/") == 3
-    # Search leaves out chunks of deleted documents, and never had the changed ones' old chunks.
-    assert seen == [(before, [], [])] * 3
+    assert seen == [(before, [], KEYS)] * 3  # search leaves out chunks of deleted documents
     assert found(reader, "herons") == KEYS and found(reader, "kestrels") == []
     assert reader.chunk_count("docs", "p/") == len(KEYS)
 
@@ -142,16 +138,19 @@ def test_a_version_2_index_gains_the_stage_and_keeps_its_chunks(backend, tmp_pat
         assert chunk_partition(ix, "docs", "p/", HashingEmbedder()).written == 1
         assert found(ix, "herons") == ["p/a.md"]
     if backend == "sqlite":
-        assert sqlite3.connect(url).execute("PRAGMA user_version").fetchone()[0] == 4
+        from s3_ingest.core.index.schema import SCHEMA_VERSION
+
+        assert sqlite3.connect(url).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
 
 
 def _downgrade_to_version_2(url: str, backend: str) -> None:
-    """What version 2 left: no stage, and the version it recorded."""
+    """What version 2 left: no stage (nor version 4's codes), and the version it recorded."""
+    from s3_ingest_tests.core.index.downgrade import downgrade_to_version_3
+
+    downgrade_to_version_3(url, backend, version=2)
     if backend == "sqlite":
         conn = sqlite3.connect(url)
         conn.execute("DROP TABLE chunks_staged")
-        conn.execute("DROP TABLE chunks_behind")
-        conn.execute("PRAGMA user_version = 2")
         conn.commit()
         conn.close()
         return
@@ -159,9 +158,6 @@ def _downgrade_to_version_2(url: str, backend: str) -> None:
 
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("DROP TABLE chunks_staged")
-        conn.execute("DROP TABLE chunks_behind")
-        conn.execute("DELETE FROM s3_ingest_schema_version")
-        conn.execute("INSERT INTO s3_ingest_schema_version (version) VALUES (2)")
 
 
 def _assert_chunk_fts_in_sync(index) -> None:

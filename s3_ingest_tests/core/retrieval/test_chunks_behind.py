@@ -107,18 +107,8 @@ def test_a_version_3_index_learns_what_is_behind_when_it_opens(backend, tmp_path
                    doc("p/c.pdf", None)])
         chunk_partition(ix, "docs", "p/", HashingEmbedder())
         ix.upsert([doc("q/new.md", "# New\nHerons.", partition="q/")])
-    if backend == "sqlite":  # what version 3 left: no markers
-        conn = sqlite3.connect(url)
-        conn.execute("DROP TABLE chunks_behind")
-        conn.execute("PRAGMA user_version = 3")
-        conn.commit()
-        conn.close()
-    else:
-        import psycopg
+    from s3_ingest_tests.core.index.downgrade import downgrade_to_version_3
 
-        with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute("DROP TABLE chunks_behind")
-            conn.execute("DELETE FROM s3_ingest_schema_version")
-            conn.execute("INSERT INTO s3_ingest_schema_version (version) VALUES (3)")
+    downgrade_to_version_3(url, backend)  # what version 3 left: no markers
     with open_index(url) as ix:
         assert ix.documents_behind() == 1 and ix.partitions_behind("docs") == {"q/": 1}
