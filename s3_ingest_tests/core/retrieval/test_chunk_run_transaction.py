@@ -1,6 +1,8 @@
-"""A chunks run publishes a partition's chunks in one transaction at its end: readers see the
-old chunks until then, a run that fails changes nothing (the deleted documents' chunks stay
-too), and the next run completes it, reusing what the failed one embedded. Over both index
+"""A chunks run publishes a partition's chunks in one transaction at its end: readers see none
+of its new chunks until then (and, since issue 19, none cut from a document's old text either:
+the documents' write took those out of search), a run that fails changes nothing (the deleted
+documents' chunks stay too), and the next run completes it, reusing what the failed one
+embedded. Over both index
 backends, with batches smaller than the partition so the run has several."""
 
 import sqlite3
@@ -59,13 +61,14 @@ class FailsOnCall(HashingEmbedder):
 
 def test_a_run_failing_on_its_last_batch_changes_nothing_and_the_next_completes_it(index):
     before = snapshot(index)
-    assert {row[0] for row in before} == {*KEYS, "p/gone.md"}
+    # The changed documents' old chunks left with their old text; the deleted one's wait.
+    assert {row[0] for row in before} == {"p/gone.md"}
     failing = FailsOnCall(3)
     with pytest.raises(RuntimeError, match="embedder down"):
         chunk_partition(index, "docs", "p/", failing, batch_documents=BATCH)
     assert len(failing.calls) == 2  # two batches were embedded (and staged) before it failed
     assert snapshot(index) == before  # none replaced, the deleted document's chunks still there
-    assert found(index, "herons") == [] and found(index, "kestrels") == KEYS
+    assert found(index, "herons") == [] and found(index, "kestrels") == []
     assert index.has_staged_chunks("docs", "p/")
 
     embedder = HashingEmbedder()
@@ -102,7 +105,8 @@ def test_a_reader_during_the_run_sees_only_the_old_chunks(index, make_index):
         if isinstance(writer, SqliteIndex):
             writer.close()
     assert len(seen) == 3 and reader.count("docs", "q/") == 3
-    assert seen == [(before, [], KEYS)] * 3  # search leaves out chunks of deleted documents
+    # Search leaves out chunks of deleted documents, and never had the changed ones' old chunks.
+    assert seen == [(before, [], [])] * 3
     assert found(reader, "herons") == KEYS and found(reader, "kestrels") == []
     assert reader.chunk_count("docs", "p/") == len(KEYS)
 
