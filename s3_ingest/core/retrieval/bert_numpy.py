@@ -60,6 +60,8 @@ def _softmax(scores: np.ndarray) -> np.ndarray:
 
 _pool: ThreadPoolExecutor | None = None
 _parallel = threading.Lock()
+_controller: Any = None
+BLOCK = 32768  # elements a chain of element-wise passes works on at once: 128 KB, in L2
 
 
 def _workers() -> int:
@@ -73,29 +75,30 @@ def _thread_pool() -> ThreadPoolExecutor:
     return _pool
 
 
-def _in_parts(step: Callable[[np.ndarray], np.ndarray], x: np.ndarray, split: bool) -> np.ndarray:
-    """`step` (in place, row-wise) over slices of `x` on every core, when `split`. For one
-    batch (a query), BLAS spreads the matrix products over the cores but NumPy's element-wise
-    passes run on one, and there they were half of the time. Each part releases the GIL inside
-    its ufuncs."""
+def _blocked(step: Callable[[np.ndarray], np.ndarray], x: np.ndarray) -> np.ndarray:
+    """`step` (in place, row-wise) over blocks of rows, so its twenty-odd passes (GELU's) read
+    cache, not memory: over a whole (batch x tokens x 1536) array each pass streamed 12 MB."""
     rows = x.reshape(-1, x.shape[-1])
-    if not split or _workers() < 2 or rows.size < 1 << 18:
-        step(rows)
-        return x
-    bounds = np.linspace(0, rows.shape[0], _workers() + 1).astype(int)
-    list(_thread_pool().map(step, [rows[a:b] for a, b in zip(bounds, bounds[1:]) if b > a]))
+    per = max(1, BLOCK // rows.shape[-1])
+    for start in range(0, rows.shape[0], per):
+        step(rows[start:start + per])
     return x
 
 
 @contextmanager
 def _one_blas_thread() -> Iterator[None]:
     """BLAS on one thread while batches run side by side, a batch a core. Its own threads
-    spin on every product's barrier, and on a machine shared with fetch threads, parser
-    workers or other processes they wait on each other: slower than one thread."""
-    from threadpoolctl import threadpool_limits
+    spin at every product's barrier, and on a machine shared with fetch threads, parser
+    workers or other processes they wait for each other: 6x slower than a batch a core on 2
+    busy cores. threadpoolctl finds the BLAS NumPy loaded, once."""
+    global _controller
+    with _parallel:
+        if _controller is None:
+            from threadpoolctl import ThreadpoolController
 
-    with _parallel, threadpool_limits(limits=1, user_api="blas"):
-        yield
+            _controller = ThreadpoolController()
+        with _controller.limit(limits=1, user_api="blas"):
+            yield
 
 
 def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float) -> np.ndarray:
@@ -188,11 +191,17 @@ class BertEncoder:
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
         out = np.zeros((len(ids), self.w["embeddings.word_embeddings.weight"].shape[1]),
                        dtype=np.float32)
+        # At least a batch per core, when there are texts enough.
+        total = sum(len(i) for i in ids)
+        budget = max(1, min(TOKEN_BUDGET, -(-total // _workers())))
         batches = []
         start = 0
         while start < len(order):
             end = start + 1
-            while end < len(order) and (end - start + 1) * len(ids[order[end]]) <= TOKEN_BUDGET:
+            shortest = len(ids[order[start]])
+            # A batch pads to its longest: it ends where the next text is a tenth longer.
+            while (end < len(order) and (end - start + 1) * len(ids[order[end]]) <= budget
+                   and len(ids[order[end]]) <= shortest * 1.1 + 4):
                 end += 1
             batch = order[start:end]
             longest = max(len(ids[i]) for i in batch)
@@ -203,19 +212,18 @@ class BertEncoder:
                 mask[row, : len(ids[i])] = 1.0
             batches.append((batch, tokens, mask))
             start = end
-        if len(batches) > 1 and _workers() > 1:
-            # Longest first, so the last batches to finish are the short ones.
-            batches.reverse()
-            with _one_blas_thread():
-                pooled = list(_thread_pool().map(lambda b: self._forward(b[1], b[2], False),
-                                                 batches))
-        else:
-            pooled = [self._forward(tokens, mask, True) for _, tokens, mask in batches]
+        # Longest first, so the last batches to finish are the short ones.
+        batches.reverse()
+        with _one_blas_thread():
+            if len(batches) == 1:
+                pooled = [self._forward(batches[0][1], batches[0][2])]
+            else:
+                pooled = list(_thread_pool().map(lambda b: self._forward(b[1], b[2]), batches))
         for (batch, _, _), vectors in zip(batches, pooled):
             out[batch] = vectors
         return out
 
-    def _forward(self, tokens: np.ndarray, mask: np.ndarray, split: bool) -> np.ndarray:
+    def _forward(self, tokens: np.ndarray, mask: np.ndarray) -> np.ndarray:
         w, eps = self.w, self.eps
         batch, length = tokens.shape
         x = (w["embeddings.word_embeddings.weight"][tokens]
@@ -249,13 +257,13 @@ class BertEncoder:
             scores = q @ k
             if padded:
                 scores += blocked
-            _in_parts(_softmax, scores, split)
+            _blocked(_softmax, scores)
             context = (scores @ v).transpose(0, 2, 1, 3).reshape(batch, length, width)
             h = dense(context, "attention.output.dense")
             h += x
             x = _layer_norm(h, w[p + "attention.output.LayerNorm.weight"],
                             w[p + "attention.output.LayerNorm.bias"], eps)
-            inner = _in_parts(_gelu, dense(x, "intermediate.dense"), split)
+            inner = _blocked(_gelu, dense(x, "intermediate.dense"))
             h = dense(inner, "output.dense")
             h += x
             x = _layer_norm(h, w[p + "output.LayerNorm.weight"],
