@@ -34,13 +34,15 @@ def embedder_from_env() -> Embedder:
 
 
 def local_embedder(model: str | None = None, revision: str | None = None,
-                   weights_sha256: str | None = None, batch_size: int = 64) -> Embedder:
-    if model is None or model == "sentence-transformers/all-MiniLM-L6-v2" and not (
-            revision or weights_sha256):
+                   weights_sha256: str | None = None, batch_size: int = 256) -> Embedder:
+    """The default (LocalMiniLM, known without loading) unless another model or pin is named."""
+    from s3_ingest.core.retrieval.model_files import DEFAULT_MODEL
+
+    if (model is None or model == DEFAULT_MODEL) and not (revision or weights_sha256):
         from s3_ingest.core.retrieval.local_minilm import LocalMiniLM
 
         return LocalMiniLM(batch_size=batch_size)
     from s3_ingest.core.retrieval.local_embedder import LocalEmbedder
 
-    return LocalEmbedder(model, revision=revision, weights_sha256=weights_sha256,
+    return LocalEmbedder(model or DEFAULT_MODEL, revision=revision, weights_sha256=weights_sha256,
                          batch_size=batch_size)

@@ -46,7 +46,7 @@ class LocalEmbedder:
     """A sentence model named by Hub id or directory, run on the CPU."""
 
     def __init__(self, model: str = DEFAULT_MODEL, *, revision: str | None = None,
-                 weights_sha256: str | None = None, batch_size: int = 64) -> None:
+                 weights_sha256: str | None = None, batch_size: int = 256) -> None:
         self.spec = ModelSpec(model, revision, weights_sha256)
         self.batch_size = batch_size
 

@@ -27,5 +27,5 @@ class LocalMiniLM(LocalEmbedder):
     dimension = DIMENSION  # type: ignore[assignment]
     max_tokens = MAX_TOKENS  # type: ignore[assignment]
 
-    def __init__(self, batch_size: int = 64) -> None:
+    def __init__(self, batch_size: int = 256) -> None:
         super().__init__(MODEL_NAME, batch_size=batch_size)

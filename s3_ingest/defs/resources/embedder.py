@@ -29,7 +29,8 @@ class LocalEmbedderResource(ConfigurableResource):
     revision: str | None = Field(default=None, description="The Hub commit to pin it to.")
     weights_sha256: str | None = Field(
         default=None, description="The SHA-256 model.safetensors must have (checked on load).")
-    batch_size: int = Field(default=64, description="Texts handed to the model at once.")
+    # Enough texts that the length-sorted batches keep every core busy to the end.
+    batch_size: int = Field(default=256, description="Texts handed to the model at once.")
 
     def embedder(self) -> Embedder:
         from s3_ingest.core.retrieval.embedder_choice import local_embedder

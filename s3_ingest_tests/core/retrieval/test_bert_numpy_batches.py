@@ -2,7 +2,6 @@
 per core with BLAS on one thread, and the same vectors as one batch at a time."""
 
 import numpy as np
-
 import pytest
 from threadpoolctl import threadpool_info
 
