@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from s3_ingest.core.index.chunk_store import ChunkRow
+from s3_ingest.core.retrieval.chunk_size import window_for
 from s3_ingest.core.retrieval.chunking import chunk_document, embedding_text
 from s3_ingest.core.retrieval.chunks import text_hash
 from s3_ingest.core.retrieval.embedder import Embedder
@@ -84,6 +85,11 @@ def chunk_partition(
     token = uuid.uuid4().hex
     pending: dict[str, _Pending] = {}
     emptied: list[str] = []  # changed documents that now cut into no chunks at all
+    sizes: list[Any] = []  # the embedder's window, read when a first document needs cutting
+    # Chunks cut by another size rule (the word budget before chunks fit the model's window)
+    # count as changed, so they are cut again to fit rather than kept too long.
+    window = getattr(embedder, "max_tokens", None)
+    rule = f"{window} tokens\n" if window else ""
 
     def flush() -> None:
         if pending:
@@ -96,13 +102,14 @@ def chunk_partition(
         if not text or not text.strip():
             continue  # metadata-only documents have nothing to chunk: orphan_chunk_keys
         report.documents += 1
-        doc_hash = text_hash(text)
+        doc_hash = text_hash(rule + text)
         state = states.get(key)
         if not full and state and state.doc_hash == doc_hash and state.model == model:
             report.reused += state.chunks
             continue
         report.documents_changed += 1
-        chunks = chunk_document(key, text, content_type)
+        sizes = sizes or [window_for(embedder)]
+        chunks = chunk_document(key, text, content_type, size=sizes[0])
         texts = [embedding_text(chunk) for chunk in chunks]
         known = index.chunk_vectors(source, key, model) if (state or stale) and not full else {}
         pending[key] = _Pending(chunks, [text_hash(t) for t in texts], texts, doc_hash, known)

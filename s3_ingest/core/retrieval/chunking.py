@@ -1,32 +1,24 @@
-"""Split a document into chunks of about 200-300 words that follow its structure.
+"""Split a document into chunks that follow its structure and fit the embedding model.
 
 Sections (sections.py) are never merged: a chunk lies under one heading path and on one page.
 Inside a section, semantic-text-splitter cuts at the largest boundary that keeps the chunk
-within the target (paragraphs, then lines, sentences, words), with a small overlap so a
-sentence cut at a chunk's edge is whole in one of the two.
+within the size (paragraphs, then lines, sentences, words), with a small overlap so a sentence
+cut at a chunk's edge is whole in one of the two. The size is the model's window in its own
+tokens when its tokenizer is known (chunk_size.py), heading line included, so nothing of a
+chunk is left out of its vector; else 200-300 words.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from functools import lru_cache
 
-from semantic_text_splitter import TextSplitter
-
+from s3_ingest.core.retrieval.chunk_size import (  # noqa: F401 - TARGET_WORDS re-exported
+    OVERLAP_WORDS, TARGET_WORDS, TokenWindow, WordBudget,
+)
 from s3_ingest.core.retrieval.chunks import Chunk, Section
 from s3_ingest.core.retrieval.sections import kind_of, sections
 
-TARGET_WORDS = (200, 300)
-OVERLAP_WORDS = 30
-
-
-def _words(text: str) -> int:
-    return len(text.split())
-
-
-@lru_cache(maxsize=4)
-def _splitter(low: int, high: int, overlap: int) -> TextSplitter:
-    return TextSplitter.from_callback(_words, (low, high), overlap=overlap)
+Size = WordBudget | TokenWindow
 
 
 def chunk_document(
@@ -34,40 +26,50 @@ def chunk_document(
     text: str | None,
     content_type: str | None = None,
     *,
-    target: tuple[int, int] = TARGET_WORDS,
-    overlap: int = OVERLAP_WORDS,
+    size: Size | None = None,
 ) -> list[Chunk]:
     """The chunks of one document's text, in reading order, numbered from 0."""
     if not text or not text.strip():
         return []
+    size = size or WordBudget()
     chunks: list[Chunk] = []
     for section in sections(text, kind_of(key, content_type)):
-        pieces = _rows(section, target[1]) if section.rows else _prose(section, target, overlap)
+        heading = size.heading(section.heading)
+        most = size.capacity(heading)
+        pieces = _rows(section, most, size) if section.rows else size.splitter(most).chunks(
+            section.text)
         for piece in pieces:
-            chunks.append(Chunk(key, len(chunks), piece, section.heading, section.page))
+            for fitted in _fitted(piece, heading, most, size):
+                chunks.append(Chunk(key, len(chunks), fitted, heading, section.page))
     return chunks
 
 
-def _prose(section: Section, target: tuple[int, int], overlap: int) -> Iterator[str]:
-    yield from _splitter(target[0], target[1], overlap).chunks(section.text)
+def _fitted(piece: str, heading: str | None, most: int, size: Size) -> Iterator[str]:
+    """The piece, or its parts when its embedded text would still pass the window (a
+    tokenizer need not count a joined text as the sum of its parts)."""
+    if size.fits(embedding_text(Chunk("", 0, piece, heading))) or most <= 8:
+        yield piece
+        return
+    for part in size.splitter(most * 7 // 8, overlap=False).chunks(piece):
+        yield from _fitted(part, heading, most * 7 // 8, size)
 
 
-def _rows(section: Section, most: int) -> Iterator[str]:
-    """Whole rows (lines) or records (blank-line separated) up to `most` words a chunk: a
-    row is a unit, so rows never overlap and are never cut, unless one alone is too long."""
+def _rows(section: Section, most: int, size: Size) -> Iterator[str]:
+    """Whole rows (lines) or records (blank-line separated) up to `most` a chunk: a row is a
+    unit, so rows never overlap and are never cut, unless one alone is too long."""
     separator = "\n\n" if "\n\n" in section.text else "\n"
+    units = section.text.split(separator)
     group: list[str] = []
-    size = 0
-    for unit in section.text.split(separator):
-        words = _words(unit)
-        if group and size + words > most:
+    total = 0
+    for unit, length in zip(units, size.sizes(units)):
+        if group and total + length > most:
             yield separator.join(group)
-            group, size = [], 0
-        if words > most:
-            yield from _splitter(most // 2, most, 0).chunks(unit)
+            group, total = [], 0
+        if length > most:
+            yield from size.splitter(most, overlap=False).chunks(unit)
             continue
         group.append(unit)
-        size += words
+        total += length
     if group:
         yield separator.join(group)
 

@@ -68,9 +68,9 @@ class Retriever:
     @property
     def embedder(self) -> Embedder:
         if self._embedder is None:
-            from s3_ingest.core.retrieval.local_minilm import LocalMiniLM
+            from s3_ingest.core.retrieval.embedder_choice import embedder_from_env
 
-            self._embedder = LocalMiniLM()
+            self._embedder = embedder_from_env()
         return self._embedder
 
     def default_mode(self) -> Mode:

@@ -16,19 +16,26 @@ from pydantic import Field, PrivateAttr
 from s3_ingest.core.retrieval.embedder import Embedder
 
 from s3_ingest.core.retrieval.embedder_choice import (  # noqa: F401 - re-exported
-    DEFAULT_HTTP_MODEL, KEY_ENV, MODEL_ENV, URL_ENV, embedder_from_env,
+    DEFAULT_HTTP_MODEL, KEY_ENV, MODEL_ENV, URL_ENV, embedder_from_env, local_model_from_env,
 )
 
 
 class LocalEmbedderResource(ConfigurableResource):
-    """all-MiniLM-L6-v2 on the CPU, from the weights installed with the package."""
+    """A BERT-family sentence model on the CPU; all-MiniLM-L6-v2 unless another is named."""
 
-    batch_size: int = Field(default=64, description="Texts handed to the model at once.")
+    model: str | None = Field(
+        default=None, description="A Hugging Face Hub id (BAAI/bge-small-en-v1.5) or a local "
+        "directory; all-MiniLM-L6-v2 when unset ($S3_INGEST_LOCAL_MODEL).")
+    revision: str | None = Field(default=None, description="The Hub commit to pin it to.")
+    weights_sha256: str | None = Field(
+        default=None, description="The SHA-256 model.safetensors must have (checked on load).")
+    # Enough texts that the length-sorted batches keep every core busy to the end.
+    batch_size: int = Field(default=256, description="Texts handed to the model at once.")
 
     def embedder(self) -> Embedder:
-        from s3_ingest.core.retrieval.local_minilm import LocalMiniLM
+        from s3_ingest.core.retrieval.embedder_choice import local_embedder
 
-        return LocalMiniLM(batch_size=self.batch_size)
+        return local_embedder(self.model, self.revision, self.weights_sha256, self.batch_size)
 
 
 class HttpEmbedderResource(ConfigurableResource):
@@ -64,4 +71,4 @@ def embedder_resource() -> ConfigurableResource:
             model=os.environ.get(MODEL_ENV, DEFAULT_HTTP_MODEL),
             api_key=EnvVar(KEY_ENV) if os.environ.get(KEY_ENV) else None,
         )
-    return LocalEmbedderResource()
+    return LocalEmbedderResource(**local_model_from_env())
