@@ -55,9 +55,21 @@ def _open_existing_index(index_url: str | None):
     url = resolve_index_url(index_url)
     path = sqlite_path(url)
     if path is not None and not Path(path).expanduser().exists():
-        click.echo(f"error: no index at {path}: run `s3-ingest sync` first", err=True)
+        from s3_ingest.cli.first_steps import no_index_message
+
+        click.echo(f"error: {no_index_message(path)}", err=True)
         sys.exit(EXIT_USAGE)
     return open_index(url)
+
+
+def _exit_if_demo_sources(sources, sources_path: str | None) -> None:
+    """The checkout's sources.yaml is the demo's: outside the demo, say what to do instead."""
+    from s3_ingest.cli.first_steps import demo_sources_message, only_demo_sources
+    from s3_ingest.core.sources_loader import sources_path as default_sources_path
+
+    if only_demo_sources(sources):
+        click.echo(demo_sources_message(sources_path or str(default_sources_path())), err=True)
+        sys.exit(EXIT_USAGE)
 
 
 @click.group()
@@ -75,13 +87,16 @@ def cli() -> None:
 @click.option("--index", "index_url", help="Index URL or path (default $S3_INGEST_INDEX_URL).")
 @click.option("-v", "--verbose", is_flag=True, help="Show Dagster's own event log.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON summary instead of lines.")
+@click.option("--max-keys", default=20, show_default=True, type=click.IntRange(0),
+              help="Changed keys to list; the rest are counted (--json lists them all).")
 def sync(source_name, prefix, full, force_delete, sources_path, index_url, verbose,
-         as_json) -> None:
+         as_json, max_keys) -> None:
     """Run the ingest assets in-process for the configured sources and print a summary."""
     from s3_ingest.cli.sync_command import run_sync
 
     _setup_logging(verbose)
     sources = _load_sources_or_exit(sources_path)
+    _exit_if_demo_sources(sources, sources_path)
     if source_name:
         sources = [s for s in sources if s.name == source_name]
         if not sources:
@@ -89,7 +104,8 @@ def sync(source_name, prefix, full, force_delete, sources_path, index_url, verbo
             sys.exit(EXIT_USAGE)
     config = {"full": full, "force_delete": force_delete}
     ok = run_sync(sources, index_url=index_url, prefix=prefix, config=config,
-                  run_config_base=_quiet_run_config(verbose), as_json=as_json)
+                  run_config_base=_quiet_run_config(verbose), as_json=as_json,
+                  max_keys=max_keys)
     sys.exit(EXIT_OK if ok else EXIT_RUN_FAILED)
 
 
@@ -123,7 +139,9 @@ def search(query, source, key_prefix, tags, content_type, limit, mode, as_chunks
     url = resolve_index_url(index_url)
     path = sqlite_path(url)
     if path is not None and not Path(path).expanduser().exists():
-        click.echo(f"error: no index at {path}: run `s3-ingest sync` first", err=True)
+        from s3_ingest.cli.first_steps import no_index_message
+
+        click.echo(f"error: {no_index_message(path, query)}", err=True)
         sys.exit(EXIT_USAGE)
     filters = SearchFilters(source=source, key_prefix=key_prefix, tags=parsed,
                             content_type=content_type)
@@ -193,6 +211,8 @@ def status(sources_path, index_url) -> None:
     path = sqlite_path(url)
     index = None if path is not None and not Path(path).exists() else open_index(url)
     try:
+        if index is not None:
+            index.count()  # an index that cannot be opened is said before anything else
         sys.exit(print_status(sources, index))
     finally:
         if index is not None:
@@ -239,7 +259,13 @@ def demo(ui, port, verbose) -> None:
 
 
 def main() -> None:
-    cli(prog_name="s3-ingest")
+    from s3_ingest.core.index.unavailable import IndexUnavailable
+
+    try:
+        cli(prog_name="s3-ingest")
+    except IndexUnavailable as exc:  # one line naming the index and the fix, from every command
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
 
 
 if __name__ == "__main__":

@@ -53,7 +53,20 @@ def test_demo_ingests_the_sample_and_searches_it(tmp_path):
     uploaded = int(re.search(r"uploaded (\d+) objects", out).group(1))
     counts = re.search(r"(\d+) documents \(indexed (\d+), metadata_only (\d+)\)", out)
     assert int(counts.group(1)) == uploaded == int(counts.group(2)) + int(counts.group(3))
-    assert ", 0 failed." in out
+    # One line per partition, and totals that add up: listed = selected + skipped, selected =
+    # unchanged + indexed + metadata-only + failed; the archived object beside metadata-only.
+    totals = re.search(r"9 partition run\(s\), 0 failed: listed (\d+), skipped (\d+), selected "
+                       r"(\d+): unchanged (\d+), indexed (\d+), metadata-only (\d+) "
+                       r"\(archived 1\), failed (\d+); deleted 0", out)
+    listed, skipped, selected, unchanged, indexed, metadata_only, failed = map(
+        int, totals.groups())
+    assert listed == uploaded == selected + skipped
+    assert selected == unchanged + indexed + metadata_only + failed
+    assert out.count("sample handbook/") == 1 and "  … sample" not in result.stderr
+    # It ends with what to type next: its index, searched, and a sources file of one's own.
+    steps = out.split("next steps:")[1]
+    assert "s3-ingest search 'staff leave rules' --index .s3_ingest/demo/index.db" in steps
+    assert "s3-ingest sync --sources my-sources.yaml" in steps and "bucket:" in steps
     assert "handbook/data-retention-policy.md" in out.split('search "retention policy"')[1]
     assert "[" in out and "]" in out  # snippets highlight the matches
     retention = out.split('search "retention policy"')[1].split("search")[0]
@@ -163,11 +176,12 @@ def test_a_second_sync_with_nothing_changed_runs_nothing(seeded, tmp_path, s3_cl
     index = str(tmp_path / "idx.db")
     assert run_cli("sync", "--sources", str(seeded), "--index", index, cwd=tmp_path).returncode == 0
     again = run_cli("sync", "--sources", str(seeded), "--index", index, cwd=tmp_path)
-    assert again.returncode == 0 and "0 partition run(s), 0 failed" in again.stdout
+    assert again.returncode == 0
+    assert "nothing changed: 4 keys listed, 4 selected, 4 unchanged" in again.stdout
     s3_client.put_object(Bucket=bucket, Key="b/new.md", Body=b"fresh kestrel")
     third = run_cli("sync", "--sources", str(seeded), "--index", index, cwd=tmp_path)
     assert "1 partition run(s), 0 failed" in third.stdout and "ok    docs b/:" in third.stdout
-    assert "fetched 1," in third.stdout
+    assert "indexed 1," in third.stdout and "+ added    b/new.md" in third.stdout
 
 
 def test_demo_ui_shows_every_partition_materialized_in_the_dagster_ui(tmp_path):

@@ -80,7 +80,9 @@ def fused_statement(
         clauses.append("starts_with(d.key, %(f_prefix)s)")
         params["f_prefix"] = values.text(filters.key_prefix)
     if filters.content_type:
-        clauses.append("lower(trim(split_part(d.content_type, ';', 1))) = %(f_mime)s")
+        # The detected type (schema version 4), else - older rows - the S3 header's MIME part.
+        clauses.append("coalesce(d.detected_type, lower(trim(split_part(d.content_type, ';', "
+                       "1)))) = %(f_mime)s")
         params["f_mime"] = values.text(filters.content_type).split(";", 1)[0].strip().lower()
     if filters.tags:
         clauses.append("d.tags @> %(f_tags)s::jsonb")

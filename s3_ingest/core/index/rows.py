@@ -65,6 +65,7 @@ def document_row(doc: Document, indexed_at: Any, values: Values) -> tuple[Any, .
         text(doc.text),
         text(doc.status),
         text(doc.reason),
+        text(doc.detected_type),
         indexed_at,
     )
 
@@ -72,7 +73,8 @@ def document_row(doc: Document, indexed_at: Any, values: Values) -> tuple[Any, .
 def row_document(row: tuple[Any, ...], values: Values) -> Document:
     """A row of columns.DOCUMENT_COLUMNS as a Document."""
     (source, bucket, key, rel_path, partition, size, etag, last_modified, content_type,
-     version_id, storage_class, metadata, tags, title, text, status, reason) = row  # fmt: skip
+     version_id, storage_class, metadata, tags, title, text, status, reason,
+     detected_type) = row  # fmt: skip
     return Document(
         source=source,
         bucket=bucket,
@@ -91,6 +93,7 @@ def row_document(row: tuple[Any, ...], values: Values) -> Document:
         text=text,
         status=status,
         reason=reason,
+        detected_type=detected_type,
     )
 
 

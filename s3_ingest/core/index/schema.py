@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4  # issue 20: documents.detected_type
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +149,18 @@ def tables_v3(types: ColumnTypes, prefix: str) -> list[str]:
     ]
 
 
+def tables_v4(conn: Any, types: ColumnTypes, prefix: str) -> list[str]:
+    """Version 4 (issue 20): `detected_type`, the media type the extraction found in the bytes
+    (core/extraction/media_types.py), beside `content_type`, the S3 header as stored. Search's
+    content-type filter reads it; rows written before it have NULL and fall back to the
+    header. Plain ADD COLUMN: both SQLite and PostgreSQL add a nullable column in place (and
+    SQLite has no ADD COLUMN IF NOT EXISTS, hence the look first)."""
+    described = conn.execute(f"SELECT * FROM {prefix}documents LIMIT 0").description
+    if "detected_type" in [column[0] for column in described]:
+        return []
+    return [f"ALTER TABLE {prefix}documents ADD COLUMN detected_type {types.text}"]
+
+
 def migrate(conn: Any, owner: SchemaOwner, prefix: str = "") -> None:
     """Bring the database to SCHEMA_VERSION; the caller holds one transaction around it, so a
     migration lands whole or not at all."""
@@ -171,6 +183,9 @@ def migrate(conn: Any, owner: SchemaOwner, prefix: str = "") -> None:
     if version < 3:
         for statement in tables_v3(owner.column_types, prefix):
             conn.execute(statement)
-    # Later versions: `if version < 4: ...` here, each step inside the caller's transaction.
+    if version < 4:
+        for statement in tables_v4(conn, owner.column_types, prefix):
+            conn.execute(statement)
+    # Later versions: `if version < 5: ...` here, each step inside the caller's transaction.
     if version < SCHEMA_VERSION:
         owner.record_schema_version(conn, SCHEMA_VERSION)

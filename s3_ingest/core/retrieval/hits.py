@@ -60,6 +60,13 @@ def chunk_hit(row: tuple[Any, ...]) -> ChunkHit:
                     None if semantic_rank is None else int(semantic_rank))  # fmt: skip
 
 
+def without_chunk(hit: Any) -> DocumentHit:
+    """A document search's hit (an index without chunks) in the shape of every other: the same
+    fields, and `chunk` None."""
+    return DocumentHit(hit.source, hit.bucket, hit.key, hit.title, hit.score, hit.snippet,
+                       hit.content_type, hit.tags, hit.size, hit.last_modified, None)
+
+
 def snippet(text: str, words: int = 40) -> str:
     parts = text.split()
     return " ".join(parts[:words]) + (" …" if len(parts) > words else "")

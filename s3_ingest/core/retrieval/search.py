@@ -19,7 +19,13 @@ from typing import Any, Literal
 
 from s3_ingest.core.index import DocumentIndex, SearchFilters, open_index
 from s3_ingest.core.retrieval.embedder import Embedder
-from s3_ingest.core.retrieval.hits import ChunkHit, DocumentHit, best_per_document, chunk_hit
+from s3_ingest.core.retrieval.hits import (
+    ChunkHit,
+    DocumentHit,
+    best_per_document,
+    chunk_hit,
+    without_chunk,
+)
 from s3_ingest.core.retrieval.vectors import pack
 
 Mode = Literal["keyword", "semantic", "hybrid"]
@@ -82,7 +88,9 @@ class Retriever:
             if mode != "keyword" or chunks:
                 raise SearchError("the index has no chunks yet: materialize the chunks assets "
                                   "(or `s3-ingest sync`) first")
-            return Results("keyword", self.index.search(query, filters, limit))
+            # Shaped like every other document hit, with no chunk to carry.
+            return Results("keyword", [without_chunk(hit) for hit in
+                                       self.index.search(query, filters, limit)])
         note = None
         if mode != "keyword" and self.index.vector_search_unavailable:
             if mode == "semantic":
