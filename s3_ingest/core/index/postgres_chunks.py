@@ -118,7 +118,7 @@ def fused_statement(
         )
         SELECT c.source, d.bucket, c.key, d.title, c.position, c.heading, c.page, c.text,
                d.content_type, d.tags, d.size, d.last_modified,
-               f.score, f.keyword_rank, f.semantic_rank
+               f.score, f.keyword_rank, f.semantic_rank, d.detected_type
         FROM fused AS f JOIN chunks AS c ON c.id = f.id {join}
         ORDER BY f.score DESC, c.source, c.key, c.position
         LIMIT %(limit)s

@@ -126,7 +126,7 @@ def search_statement(
                    || CASE WHEN e.at_end THEN e.tail ELSE '' END,
                    %(codes)s, %(glue)s),
                e.at_start, e.at_end,
-               d.content_type, d.tags, d.size, d.last_modified
+               d.content_type, d.tags, d.size, d.last_modified, d.detected_type
         FROM top JOIN documents AS d ON d.id = top.id CROSS JOIN q
         CROSS JOIN LATERAL (
             SELECT CASE

@@ -99,8 +99,8 @@ def row_document(row: tuple[Any, ...], values: Values) -> Document:
 
 def search_hit(row: tuple[Any, ...], values: Values) -> SearchHit:
     """A row of (source, bucket, key, title, score, snippet, content_type, tags, size,
-    last_modified) as a SearchHit."""
-    source, bucket, key, title, score, snippet, content_type, tags, size, modified = row
+    last_modified, detected_type) as a SearchHit."""
+    source, bucket, key, title, score, snippet, content_type, tags, size, modified, detected = row
     return SearchHit(
         source=source,
         bucket=bucket,
@@ -112,4 +112,5 @@ def search_hit(row: tuple[Any, ...], values: Values) -> SearchHit:
         tags=values.parse_json(tags),
         size=size,
         last_modified=values.parse_time(modified),
+        detected_type=detected,
     )

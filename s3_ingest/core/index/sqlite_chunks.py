@@ -124,7 +124,7 @@ def fused_statement(
                    min(CASE WHEN kind = 'semantic' THEN r END) AS semantic_rank
             FROM ranked GROUP BY id
         )
-        SELECT {HIT_COLUMNS}, f.score, f.keyword_rank, f.semantic_rank
+        SELECT {HIT_COLUMNS}, f.score, f.keyword_rank, f.semantic_rank, d.detected_type
         FROM fused AS f JOIN chunks AS c ON c.id = f.id {_JOIN_DOCUMENT}
         ORDER BY f.score DESC, c.source, c.key, c.position
         LIMIT :limit

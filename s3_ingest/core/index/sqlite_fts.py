@@ -132,7 +132,7 @@ def search_statement(
         SELECT d.source, d.bucket, d.key, d.title, -documents_fts.rank,
                coalesce(nullif(snippet(documents_fts, 1, {_SNIPPET_ARGS}), ''),
                         snippet(documents_fts, -1, {_SNIPPET_ARGS}), ''),
-               d.content_type, d.tags, d.size, d.last_modified
+               d.content_type, d.tags, d.size, d.last_modified, d.detected_type
         FROM documents_fts JOIN documents AS d ON d.id = documents_fts.rowid
         WHERE {' AND '.join(clauses)}
         ORDER BY documents_fts.rank
