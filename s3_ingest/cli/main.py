@@ -149,7 +149,9 @@ def search(query, source, key_prefix, tags, content_type, limit, mode, as_chunks
         run_search(url, query, filters, mode=mode, limit=limit, chunks=as_chunks,
                    as_json=as_json)
     except SearchError as exc:
-        click.echo(f"error: {exc}", err=True)
+        from s3_ingest.core.index.unavailable import redact
+
+        click.echo(f"error: index {redact(url)}: {exc}", err=True)
         sys.exit(EXIT_USAGE)
 
 
