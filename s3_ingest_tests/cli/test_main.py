@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import socket
 import subprocess
 import sys
@@ -44,41 +43,6 @@ def seeded(local_s3, s3_client, bucket, tmp_path):
         "top.txt": "A loose file at the top.",
     })
     return write_sources(tmp_path / "sources.yaml", local_s3.endpoint_url, bucket)
-
-
-def test_demo_ingests_the_sample_and_searches_it(tmp_path):
-    result = run_cli("demo", cwd=tmp_path, timeout=300)
-    assert result.returncode == 0, result.stderr
-    out = result.stdout
-    uploaded = int(re.search(r"uploaded (\d+) objects", out).group(1))
-    counts = re.search(r"(\d+) documents \(indexed (\d+), metadata_only (\d+)\)", out)
-    assert int(counts.group(1)) == uploaded == int(counts.group(2)) + int(counts.group(3))
-    # One line per partition, and totals that add up: listed = selected + skipped, selected =
-    # unchanged + indexed + metadata-only + failed; the archived object beside metadata-only.
-    totals = re.search(r"9 partition run\(s\), 0 failed: listed (\d+), skipped (\d+), selected "
-                       r"(\d+): unchanged (\d+), indexed (\d+), metadata-only (\d+) "
-                       r"\(archived 1\), failed (\d+); deleted 0", out)
-    listed, skipped, selected, unchanged, indexed, metadata_only, failed = map(
-        int, totals.groups())
-    assert listed == uploaded == selected + skipped
-    assert selected == unchanged + indexed + metadata_only + failed
-    assert out.count("sample handbook/") == 1 and "  … sample" not in result.stderr
-    # It ends with what to type next: its index, searched, and a sources file of one's own.
-    steps = out.split("next steps:")[1]
-    assert "s3-ingest search 'staff leave rules' --index .s3_ingest/demo/index.db" in steps
-    assert "s3-ingest sync --sources my-sources.yaml" in steps and "bucket:" in steps
-    assert "handbook/data-retention-policy.md" in out.split('search "retention policy"')[1]
-    assert "[" in out and "]" in out  # snippets highlight the matches
-    retention = out.split('search "retention policy"')[1].split("search")[0]
-    assert "[retention]" in retention.lower() and "](" not in retention and " # " not in retention
-    assert "relevance 1.00" in retention  # a rank's relevance, not a raw BM25 score
-    # A question in other words than its answer: keyword search misses it, hybrid finds it.
-    assert 'search "staff leave rules" --mode keyword: no matches' in out
-    hybrid = out.split('search "staff leave rules" --mode hybrid: ')[1].split("\n")[0]
-    assert hybrid.startswith("handbook/vacation-policy.md")
-    assert "chunks written" in out and "chunks FAILED" not in out
-    assert out.rstrip().endswith("local S3 endpoint stopped")
-    assert (tmp_path / ".s3_ingest" / "demo" / "index.db").exists()
 
 
 def test_sync_then_search_as_json(seeded, tmp_path):
