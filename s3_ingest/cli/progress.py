@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import sys
 import time
+from collections.abc import Callable
 from typing import TextIO
 
 PROGRESS_LOGGER = "s3_ingest.progress"
@@ -35,12 +36,13 @@ class LongRunsOnly(logging.Filter):
     """Passes progress only once a partition has been running `after_s`: a quick partition's
     result line says it all."""
 
-    def __init__(self, after_s: float = 3.0) -> None:
+    def __init__(self, after_s: float = 3.0, clock: Callable[[], float] = time.monotonic) -> None:
         super().__init__()
-        self.after_s, self.first_seen = after_s, None  # type: float, float | None
+        self.after_s, self.clock = after_s, clock
+        self.first_seen: float | None = None
 
     def filter(self, record: logging.LogRecord) -> bool:
-        now = time.monotonic()
+        now = self.clock()
         if self.first_seen is None:
             self.first_seen = now
         return now - self.first_seen >= self.after_s
