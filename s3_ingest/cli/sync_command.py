@@ -21,8 +21,6 @@ from s3_ingest.cli.sync_report import (
 )
 from s3_ingest.core.sources import Source
 
-COLUMNS = ("listed", "selected", "unchanged", "fetched", "indexed", "metadata_only", "deleted",
-           "failed")
 DEFAULT_MAX_KEYS = 20
 
 

@@ -41,6 +41,7 @@ class Totals:
     archived: int = 0
     failed: int = 0
     deleted: int = 0
+    fetched: int = 0  # objects read (GET), for --json: not part of the identities
 
     @property
     def selected(self) -> int:
@@ -51,7 +52,7 @@ class Totals:
         self.listed += _int(counts.get("listed"))
         self.skipped.update({r: n for r, n in reasons.items() if r not in _NOT_SELECTION})
         self.archived += reasons.get("archived", 0)
-        for name in ("unchanged", "indexed", "metadata_only", "failed", "deleted"):
+        for name in ("unchanged", "indexed", "metadata_only", "failed", "deleted", "fetched"):
             setattr(self, name, getattr(self, name) + _int(counts.get(name)))
 
     def line(self) -> str:
@@ -72,7 +73,7 @@ class Totals:
                 "skipped_by_reason": dict(self.skipped), "selected": self.selected,
                 "unchanged": self.unchanged, "indexed": self.indexed,
                 "metadata_only": self.metadata_only, "archived": self.archived,
-                "failed": self.failed, "deleted": self.deleted}
+                "failed": self.failed, "deleted": self.deleted, "fetched": self.fetched}
 
 
 def run_totals(counts: dict[str, Any]) -> Totals:
