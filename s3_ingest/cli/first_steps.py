@@ -56,12 +56,13 @@ def demo_next_steps(index: Path, query: str) -> list[str]:
     ]
 
 
-def no_index_message(path: str, query: str | None = None) -> str:
-    """An index that does not exist yet: the demo's, if there is one here, or how to make one."""
-    if Path(path).expanduser() != DEMO_INDEX and DEMO_INDEX.exists():
-        command = "s3-ingest search " + (shlex.quote(query) + " " if query else "QUERY ")
+def no_index_message(path: str, command: Sequence[str]) -> str:
+    """An index that does not exist yet: the demo's, if there is one here (with `command`, the
+    words typed, to run on it), or how to make one."""
+    if command and Path(path).expanduser() != DEMO_INDEX and DEMO_INDEX.exists():
+        typed = " ".join(shlex.quote(word) for word in ("s3-ingest", *command))
         return (f"no index at {path} yet; the demo's index is at {DEMO_INDEX}: "
-                f"{command}--index {DEMO_INDEX}  (or run `s3-ingest sync` on a sources file "
+                f"{typed} --index {DEMO_INDEX}  (or run `s3-ingest sync` on a sources file "
                 "of your own first)")
     return (f"no index at {path}: run `s3-ingest sync` first (or `s3-ingest demo` to try the "
             "bundled sample)")

@@ -47,7 +47,7 @@ def _load_sources_or_exit(path: str | None):
         sys.exit(EXIT_USAGE)
 
 
-def _open_existing_index(index_url: str | None):
+def _open_existing_index(index_url: str | None, command: str | None = None):
     """The index, or exit 2 when its SQLite file does not exist: reading must create nothing."""
     from s3_ingest.core.index.location import resolve_index_url
     from s3_ingest.core.index import sqlite_path
@@ -57,7 +57,7 @@ def _open_existing_index(index_url: str | None):
     if path is not None and not Path(path).expanduser().exists():
         from s3_ingest.cli.first_steps import no_index_message
 
-        click.echo(f"error: {no_index_message(path)}", err=True)
+        click.echo(f"error: {no_index_message(path, [command] if command else [])}", err=True)
         sys.exit(EXIT_USAGE)
     return open_index(url)
 
@@ -141,7 +141,7 @@ def search(query, source, key_prefix, tags, content_type, limit, mode, as_chunks
     if path is not None and not Path(path).expanduser().exists():
         from s3_ingest.cli.first_steps import no_index_message
 
-        click.echo(f"error: {no_index_message(path, query)}", err=True)
+        click.echo(f"error: {no_index_message(path, ['search', query])}", err=True)
         sys.exit(EXIT_USAGE)
     filters = SearchFilters(source=source, key_prefix=key_prefix, tags=parsed,
                             content_type=content_type)
@@ -190,7 +190,7 @@ def failures(source, as_json, index_url) -> None:
     run, or indexed by metadata only (unsupported, extraction error, archived)."""
     from s3_ingest.cli.failures_command import print_failures
 
-    index = _open_existing_index(index_url)
+    index = _open_existing_index(index_url, "failures")
     try:
         print_failures(index, source, as_json)
     finally:
@@ -234,7 +234,7 @@ def prune(dry_run, force, sources_path, index_url) -> None:
     from s3_ingest.cli.prune_command import print_plan, prune_plan
 
     sources = _load_sources_or_exit(sources_path)
-    index = _open_existing_index(index_url)
+    index = _open_existing_index(index_url)  # pruning the demo's index is no next step
     try:
         plan, deleted, checked = prune_plan(index, sources, dry_run=dry_run, force=force)
     finally:
