@@ -1,6 +1,7 @@
 """HTML pages are found by their content, never by the site's navigation: a page's menu is not
 its best passage for a query made of menu words. Real processes: sync, chunks (the offline
-model), search, against a real S3 endpoint, on pages of three shapes (core/extraction/html_pages)."""
+model), search, against a real S3 endpoint, on pages of three shapes
+(core/extraction/html_pages)."""
 
 from __future__ import annotations
 

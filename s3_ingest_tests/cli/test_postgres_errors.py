@@ -20,7 +20,8 @@ PASSWORD = "hunter2-not-for-logs"
 def _url(user: str | None = None, port: int | None = None, database: str = "postgres") -> str:
     parts = urlsplit(server_url())
     host = parts.hostname or "127.0.0.1"
-    netloc = f"{user or parts.username or 'postgres'}:{PASSWORD}@{host}:{port or parts.port or 5432}"
+    user = user or parts.username or "postgres"
+    netloc = f"{user}:{PASSWORD}@{host}:{port or parts.port or 5432}"
     return urlunsplit(parts._replace(netloc=netloc, path=f"/{database}"))
 
 
