@@ -20,7 +20,8 @@ from typing import Any
 import click
 from dagster import DagsterInstance
 
-from s3_ingest.cli.runner import check_drift, sync
+from s3_ingest.cli.first_steps import DEMO_INDEX, demo_next_steps
+from s3_ingest.cli.runner import SourcePlan, check_drift, sync
 from s3_ingest.cli.snippets import plain_snippet
 from s3_ingest.cli.sync_command import print_partition, print_scan, print_summary
 from s3_ingest.core.index import SearchFilters, open_index
@@ -31,7 +32,7 @@ from s3_ingest.defs.resources.index import INDEX_ENV_VAR, IndexResource
 from s3_ingest.local_s3 import DEMO_KEY_ID, DEMO_SECRET, LocalS3, upload_tree
 from s3_ingest.sample import ARCHIVED_KEY, BUCKET, CORPUS_DIR, SOURCES_FILE
 
-DEMO_DIR = Path(".s3_ingest") / "demo"
+DEMO_DIR = DEMO_INDEX.parent
 DEMO_QUERIES = ("retention policy", "invoice")
 # Shares no word with the document that answers it (handbook/vacation-policy.md): keyword
 # search finds nothing, search by meaning finds it.
@@ -172,15 +173,21 @@ def run_demo(*, ui: bool, ui_port: int, run_config_base: dict[str, Any]) -> int:
             instance = DagsterInstance.get()
         else:
             instance = DagsterInstance.ephemeral()
+        scans: dict[str, SourcePlan] = {}
+
+        def on_scan(source: str, planned: SourcePlan) -> None:
+            scans[source] = planned
+            print_scan(source, planned)
+
         runs = sync(
             load_sources(SOURCES_FILE),
             index=IndexResource(url=index_url),
             instance=instance,
             run_config_base=run_config_base,
-            on_partition=print_partition,
-            on_scan=print_scan,
+            on_partition=print_partition,  # a first sync: every key is new, none listed
+            on_scan=on_scan,
         )
-        print_summary(runs)  # each partition's run cut and embedded its chunks too
+        print_summary(runs, scans)  # each partition's run cut and embedded its chunks too
         for source in load_sources(SOURCES_FILE):
             drift = check_drift(source, IndexResource(url=index_url), instance)
             click.echo(f"\ndrift check {source.name}: " + (
@@ -189,6 +196,8 @@ def run_demo(*, ui: bool, ui_port: int, run_config_base: dict[str, Any]) -> int:
                 f"({drift.metadata['Partitions'].value} partitions compared with the bucket)"))
         _print_index(index_url)
         ok = bool(runs) and all(r.success for r in runs)
+        for line in demo_next_steps(DEMO_INDEX, DEMO_SEMANTIC_QUERY):
+            click.echo(line)
         if ui:
             _open_ui(env, ui_port)
     click.echo("\nlocal S3 endpoint stopped")

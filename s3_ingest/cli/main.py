@@ -46,7 +46,7 @@ def _load_sources_or_exit(path: str | None):
         sys.exit(EXIT_USAGE)
 
 
-def _open_existing_index(index_url: str | None):
+def _open_existing_index(index_url: str | None, command: str | None = None):
     """The index, or exit 2 when its SQLite file does not exist: reading must create nothing."""
     from s3_ingest.core.index.location import resolve_index_url
     from s3_ingest.core.index import sqlite_path
@@ -54,9 +54,21 @@ def _open_existing_index(index_url: str | None):
     url = resolve_index_url(index_url)
     path = sqlite_path(url)
     if path is not None and not Path(path).expanduser().exists():
-        click.echo(f"error: no index at {path}: run `s3-ingest sync` first", err=True)
+        from s3_ingest.cli.first_steps import no_index_message
+
+        click.echo(f"error: {no_index_message(path, [command] if command else [])}", err=True)
         sys.exit(EXIT_USAGE)
     return open_index(url)
+
+
+def _exit_if_demo_sources(sources, sources_path: str | None) -> None:
+    """The checkout's sources.yaml is the demo's: outside the demo, say what to do instead."""
+    from s3_ingest.cli.first_steps import demo_sources_message, only_demo_sources
+    from s3_ingest.core.sources_loader import sources_path as default_sources_path
+
+    if only_demo_sources(sources):
+        click.echo(demo_sources_message(sources_path or str(default_sources_path())), err=True)
+        sys.exit(EXIT_USAGE)
 
 
 @click.group()
@@ -76,14 +88,17 @@ def cli() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON summary instead of lines.")
 @click.option("--no-chunks", is_flag=True,
               help="Documents only: no chunks, so no search by meaning for what changed.")
+@click.option("--max-keys", default=20, show_default=True, type=click.IntRange(0),
+              help="Changed keys to list; the rest are counted (--json lists them all).")
 def sync(source_name, prefix, full, force_delete, sources_path, index_url, verbose,
-         as_json, no_chunks) -> None:
+         as_json, no_chunks, max_keys) -> None:
     """Bring the index in step with the sources: each changed partition's documents and their
     chunks (for search by meaning), through the sources' sync jobs, and print a summary."""
     from s3_ingest.cli.sync_command import run_sync
 
     _setup_logging(verbose)
     sources = _load_sources_or_exit(sources_path)
+    _exit_if_demo_sources(sources, sources_path)
     if source_name:
         sources = [s for s in sources if s.name == source_name]
         if not sources:
@@ -92,7 +107,7 @@ def sync(source_name, prefix, full, force_delete, sources_path, index_url, verbo
     config = {"full": full, "force_delete": force_delete}
     ok = run_sync(sources, index_url=index_url, prefix=prefix, config=config,
                   run_config_base=_quiet_run_config(verbose), as_json=as_json,
-                  chunks=not no_chunks)
+                  chunks=not no_chunks, max_keys=max_keys)
     sys.exit(EXIT_OK if ok else EXIT_RUN_FAILED)
 
 
@@ -129,7 +144,9 @@ def search(query, source, key_prefix, tags, content_type, limit, mode, as_chunks
     url = resolve_index_url(index_url)
     path = sqlite_path(url)
     if path is not None and not Path(path).expanduser().exists():
-        click.echo(f"error: no index at {path}: run `s3-ingest sync` first", err=True)
+        from s3_ingest.cli.first_steps import no_index_message
+
+        click.echo(f"error: {no_index_message(path, ['search', query])}", err=True)
         sys.exit(EXIT_USAGE)
     filters = SearchFilters(source=source, key_prefix=key_prefix, tags=parsed,
                             content_type=content_type)
@@ -137,7 +154,9 @@ def search(query, source, key_prefix, tags, content_type, limit, mode, as_chunks
         run_search(url, query, filters, mode=mode, limit=limit, chunks=as_chunks,
                    as_json=as_json, min_similarity=min_similarity)
     except SearchError as exc:
-        click.echo(f"error: {exc}", err=True)
+        from s3_ingest.core.index.unavailable import redact
+
+        click.echo(f"error: index {redact(url)}: {exc}", err=True)
         sys.exit(EXIT_USAGE)
 
 
@@ -171,7 +190,7 @@ def failures(source, as_json, index_url) -> None:
     run, or indexed by metadata only (unsupported, extraction error, archived)."""
     from s3_ingest.cli.failures_command import print_failures
 
-    index = _open_existing_index(index_url)
+    index = _open_existing_index(index_url, "failures")
     try:
         print_failures(index, source, as_json)
     finally:
@@ -194,6 +213,8 @@ def status(sources_path, index_url) -> None:
     path = sqlite_path(url)
     index = None if path is not None and not Path(path).exists() else open_index(url)
     try:
+        if index is not None:
+            index.count()  # an index that cannot be opened is said before anything else
         sys.exit(print_status(sources, index))
     finally:
         if index is not None:
@@ -213,7 +234,7 @@ def prune(dry_run, force, sources_path, index_url) -> None:
     from s3_ingest.cli.prune_command import print_plan, prune_plan
 
     sources = _load_sources_or_exit(sources_path)
-    index = _open_existing_index(index_url)
+    index = _open_existing_index(index_url)  # pruning the demo's index is no next step
     try:
         plan, deleted, checked = prune_plan(index, sources, dry_run=dry_run, force=force)
     finally:
@@ -240,7 +261,13 @@ def demo(ui, port, verbose) -> None:
 
 
 def main() -> None:
-    cli(prog_name="s3-ingest")
+    from s3_ingest.core.index.unavailable import IndexUnavailable
+
+    try:
+        cli(prog_name="s3-ingest")
+    except IndexUnavailable as exc:  # one line naming the index and the fix, from every command
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
 
 
 if __name__ == "__main__":

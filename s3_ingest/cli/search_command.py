@@ -59,7 +59,8 @@ def _json(rank: int, hit: Any, mode: str) -> dict[str, Any]:
     return {
         "rank": rank, "mode": mode, "source": hit.source, "bucket": hit.bucket, "key": hit.key,
         "title": hit.title, "score": round(hit.score, 4), "snippet": snippet,
-        "content_type": hit.content_type, "tags": hit.tags, "size": hit.size,
+        "content_type": hit.content_type, "detected_type": hit.detected_type,
+        "tags": hit.tags, "size": hit.size,
         "last_modified": hit.last_modified.isoformat(), "chunk": _chunk(hit),
         "matched_by": matched_by(hit, mode),
     }

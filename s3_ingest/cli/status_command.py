@@ -33,7 +33,14 @@ def sensor_names(source: Source) -> list[str]:
     names = [f"{source.name}_poll_sensor"]
     if source.events:
         names.append(f"{source.name}_events_sensor")
+    # The chunks assets' automation sensor (defs/retrieval/automation.py): off, and chunks
+    # wait for a manual run.
+    names.append(f"{source.name}_chunks_automation")
     return names
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
 
 
 def sensor_statuses(sources: Sequence[Source]) -> dict[str, SensorStatus] | None:
@@ -113,7 +120,8 @@ def print_status(sources: Sequence[Source], index: DocumentIndex | None) -> int:
                 n = summary.by_status
                 when = (f"{summary.last_written:%Y-%m-%d %H:%M} UTC" if summary.last_written
                         else "-")
-                click.echo(f"    {summary.partition:<24} {sum(n.values()):>7} documents, "
+                click.echo(f"    {summary.partition:<24} "
+                           f"{plural(sum(n.values()), 'document'):>16}, "
                            f"{n.get('metadata_only', 0)} metadata-only, {n.get('failed', 0)} "
                            f"failed; last written {when}")
         if sensors is None:

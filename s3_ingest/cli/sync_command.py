@@ -12,37 +12,40 @@ from s3_ingest.cli.chunks_runner import chunks_line, print_chunk_run
 from s3_ingest.cli.progress import clear_progress
 from s3_ingest.cli.runner import PartitionRun, SourcePlan, sync
 from s3_ingest.cli.settings import cli_instance, index_resource_for
+from s3_ingest.cli.sync_report import (
+    CHANGE_KINDS,
+    KeyLines,
+    changed_keys,
+    hidden_count,
+    run_totals,
+    sync_totals,
+)
 from s3_ingest.cli.vector_warning import echo_vector_warning
 from s3_ingest.core.sources import Source
 
-COLUMNS = ("listed", "selected", "unchanged", "fetched", "indexed", "metadata_only", "deleted",
-           "failed")
+DEFAULT_MAX_KEYS = 20
 
 
-def _skipped(values: dict[str, Any]) -> str:
-    reasons = {k[len("skipped_"):]: int(v or 0) for k, v in values.items()
-               if k.startswith("skipped_") and v}
-    if not reasons:
-        return "skipped 0"
-    return f"skipped {sum(reasons.values())} (" + ", ".join(
-        f"{reason.replace('_', ' ')} {n}" for reason, n in sorted(reasons.items())) + ")"
+def partition_line(run: PartitionRun) -> str:
+    mode = run.metadata.get("mode")
+    return (f"{run.source} {run.partition}: " + run_totals(run.metadata).line()
+            + (f" ({mode})" if mode else "")
+            + (f"; {chunks_line(run.chunks)}" if run.chunks is not None else ""))
 
 
-def print_partition(run: PartitionRun) -> None:
+def print_partition(run: PartitionRun, keys: KeyLines | None = None) -> None:
+    """One line per partition run (and, with `keys`, the keys it changed)."""
+    clear_progress()
     if not run.documents:  # a partition whose chunks were behind: only they ran
         return print_chunk_run(run)
-    counts = ", ".join(f"{c.replace('_', '-')} {run.metadata.get(c, 0)}" for c in COLUMNS)
-    mode = run.metadata.get("mode")
-    where = f"{run.source} {run.partition}"
     if run.success:
-        click.echo(f"ok    {where}: {counts}, {_skipped(run.metadata)}"
-                   + (f" ({mode})" if mode else ""))
-        if run.chunks is not None:
-            click.echo(f"      {chunks_line(run.chunks)}")
+        click.echo(f"ok    {partition_line(run)}")
     else:
-        click.echo(f"FAIL  {where}: {run.error}", err=True)
+        click.echo(f"FAIL  {run.source} {run.partition}: {run.error}", err=True)
         if run.metadata:
-            click.echo(f"      {counts}, {_skipped(run.metadata)}", err=True)
+            click.echo(f"      {run_totals(run.metadata).line()}", err=True)
+    for line in keys.lines(run) if keys else ():
+        click.echo(line)
 
 
 def print_scan(source: str, planned: SourcePlan) -> None:
@@ -57,35 +60,45 @@ def print_scan(source: str, planned: SourcePlan) -> None:
     )
 
 
-def print_summary(runs: Sequence[PartitionRun]) -> None:
-    """Totals over every run, failed ones included (a failed run still reports its counts)."""
-    totals = {c: sum(int(r.metadata.get(c, 0) or 0) for r in runs) for c in COLUMNS}
-    skipped: dict[str, int] = {}
-    for run in runs:
-        for key, value in run.metadata.items():
-            if key.startswith("skipped_") and value:
-                skipped[key] = skipped.get(key, 0) + int(value)
+def print_summary(runs: Sequence[PartitionRun], scans: dict[str, SourcePlan] | None = None,
+                  keys: KeyLines | None = None) -> None:
+    """Totals over every run, failed ones included (a failed run still reports its counts),
+    and the keys of unchanged partitions the scans listed."""
+    rest = keys.rest() if keys else None
+    if rest:
+        click.echo(rest)
+    totals = sync_totals(runs, scans or {})
     failed = sum(1 for r in runs if not r.success)
-    click.echo(
-        f"\n{len(runs)} partition run(s), {failed} failed. "
-        + ", ".join(f"{c.replace('_', '-')}: {v}" for c, v in totals.items())
-        + f", {_skipped(skipped)}"
-    )
+    if not failed and not totals.changed:
+        click.echo(f"\nnothing changed: {totals.listed} keys listed, {totals.selected} selected, "
+                   f"{totals.unchanged} unchanged")
+        return
+    click.echo(f"\n{len(runs)} partition run(s), {failed} failed: {totals.line()}")
 
 
 def json_summary(runs: Sequence[PartitionRun], scans: dict[str, SourcePlan]) -> dict[str, Any]:
-    """`sync --json`: per source, what the scan saw and each run's counts; totals; ok."""
+    """`sync --json`: per source, what the scan saw and each run's counts and changed keys;
+    totals; ok."""
     sources: dict[str, Any] = {}
     for name, planned in scans.items():
         sources[name] = {"scan": {"listed": planned.listed, "skipped": dict(planned.skipped),
                                   "partitions_changed": len(planned.partitions)}, "runs": []}
     for run in runs:
         entry = sources.setdefault(run.source, {"scan": None, "runs": []})
+        counts = {k: v for k, v in run.metadata.items() if k != "changed"}
         entry["runs"].append({"partition": run.partition, "ok": run.success, "error": run.error,
-                              "counts": run.metadata, "chunks": run.chunks})
-    totals = {c: sum(int(r.metadata.get(c, 0) or 0) for r in runs) for c in COLUMNS}
+                              "counts": counts, "changed": run.metadata.get("changed"),
+                              "chunks": run.chunks})
+    totals = sync_totals(runs, scans)
+    changed = {kind: [] for kind in CHANGE_KINDS}
+    for kind, source, key, reason in changed_keys(runs):
+        changed[kind].append({"source": source, "key": key}
+                             | ({"reason": reason} if kind == "failed" else {}))
     return {"ok": all(r.success for r in runs), "runs": len(runs),
-            "failed": sum(1 for r in runs if not r.success), "totals": totals,
+            "failed": sum(1 for r in runs if not r.success), "totals": totals.as_json(),
+            "nothing_changed": not totals.changed and all(r.success for r in runs),
+            "changed": changed,
+            "changed_left_out": sum(hidden_count(r) for r in runs),
             "sources": sources}
 
 
@@ -97,11 +110,17 @@ def run_sync(
     config: dict[str, Any],
     run_config_base: dict[str, Any],
     as_json: bool = False,
+    max_keys: int = DEFAULT_MAX_KEYS,
     chunks: bool = True,
 ) -> bool:
-    echo_vector_warning(index_url)  # issue 19: up front, not first at search time
     index = index_resource_for(index_url)
+    # An index that cannot be opened (a PostgreSQL database not created yet, a server down)
+    # is one error before any source is read, not the same failure once per source.
+    opened = index.open()
+    opened.count()
+    echo_vector_warning(index=opened)  # issue 19: up front, not first at search time
     scans: dict[str, SourcePlan] = {}
+    keys = KeyLines(max_keys)
 
     def on_scan(source: str, planned: SourcePlan) -> None:
         scans[source] = planned
@@ -112,7 +131,7 @@ def run_sync(
     def on_partition(run: PartitionRun) -> None:
         if not as_json:
             clear_progress()
-            print_partition(run)
+            print_partition(run, keys)
 
     runs = sync(
         sources,
@@ -129,5 +148,5 @@ def run_sync(
     if as_json:
         click.echo(json.dumps(json_summary(runs, scans), sort_keys=True))
     else:
-        print_summary(runs)
+        print_summary(runs, scans, keys)
     return all(r.success for r in runs)  # nothing changed is a success too

@@ -50,3 +50,6 @@ class Document:
     text: str | None = None
     status: str = "indexed"
     reason: str | None = None
+    # The media type found in the object's bytes (or, unfetched, its name); `content_type` is
+    # the S3 header as stored, often binary/octet-stream. Search filters on this one.
+    detected_type: str | None = None

@@ -30,6 +30,7 @@ from s3_ingest.core.content_encoding import EncodingRefused, decoded
 from s3_ingest.core.documents import Document, ListedObject
 from s3_ingest.core.errors import SourceError, explain_for
 from s3_ingest.core.extraction import worth_fetching
+from s3_ingest.core.extraction.media_types import detected_media_type, named_media_type
 from s3_ingest.core.fetch import Fetched, fetch_object
 from s3_ingest.core.index.base import DocumentIndex
 from s3_ingest.core.ingest_report import IngestOptions, IngestReport
@@ -73,6 +74,7 @@ class _PartitionIngest:
         self.batch: list[Document] = []
         self.to_delete: list[str] = []
         self.was_indexed: set[str] = set()  # keys being re-fetched that the index already holds
+        self.unchanged_refetched: set[str] = set()  # a `full` run's: neither added nor modified
         self.last_progress = time.monotonic()
         self.cpu = StageCpu()
 
@@ -90,6 +92,9 @@ class _PartitionIngest:
             storage_class=fetched.storage_class or obj.storage_class,
             metadata=fetched.metadata, tags=self.tagger.tags_for(obj.key),
             title=_name(obj), status=status, reason=reason,
+            # Unfetched (archived, never extracted): what the name says; replaced below by
+            # what the bytes say when there are any.
+            detected_type=named_media_type(obj.key, fetched.content_type),
         )
 
     def _process(self, obj: ListedObject) -> tuple[Fetched, Document | None, int]:
@@ -136,6 +141,7 @@ class _PartitionIngest:
             ).extract(body, obj.key, fetched.content_type, ocr=self.source.ocr)
         doc = self._document(fetched, result.status, result.reason)
         doc.text, doc.title = result.text, result.title or doc.title
+        doc.detected_type = detected_media_type(body, obj.key, fetched.content_type)
         # What the document says about itself (author, dates, page count, kind) joins the
         # object's S3 user metadata, prefixed so neither overwrites the other.
         doc.metadata = {**doc.metadata, **{f"doc.{k}": v for k, v in result.properties.items()}}
@@ -169,6 +175,11 @@ class _PartitionIngest:
             if fetched.transient:
                 report.transient.add(fetched.obj.key)
         if doc is not None:
+            key = fetched.obj.key
+            if key not in self.was_indexed:
+                report.added.append(key)
+            elif key not in self.unchanged_refetched:
+                report.modified.append(key)
             self.batch.append(doc)
             if len(report.documents) < TABLE_ROWS:
                 report.documents.append(doc)
@@ -210,6 +221,8 @@ class _PartitionIngest:
                 continue
             if entry is not None:
                 self.was_indexed.add(obj.key)
+                if not is_changed(obj, entry):
+                    self.unchanged_refetched.add(obj.key)
             with self.cpu.stage("fetch"):  # handing out and collecting fetches is fetch's
                 pending.add(pool.submit(self._process, obj))
                 if len(pending) >= window:
@@ -278,6 +291,7 @@ class _PartitionIngest:
                 "are gone, run again with force_delete."
             )
         self.report.deleted = self.index.delete(self.source.name, self.to_delete)
+        self.report.deleted_keys = list(dict.fromkeys(self.to_delete))
 
 
 def ingest(client: Any, source: Source, plan: PartitionPlan, index: DocumentIndex,

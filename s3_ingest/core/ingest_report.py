@@ -47,6 +47,12 @@ class IngestReport:
     # included - and index); what is not here was the executor's and Dagster's.
     cpu: dict[str, float] = field(default_factory=dict)
     documents: list[Document] = field(default_factory=list)
+    # The keys this run changed, by how: what `s3-ingest sync` lists (failed keys are in
+    # `failed`, with their reasons). A `full` run's re-extraction of an unchanged object is
+    # none of these.
+    added: list[str] = field(default_factory=list)
+    modified: list[str] = field(default_factory=list)
+    deleted_keys: list[str] = field(default_factory=list)
 
     @property
     def written(self) -> int:

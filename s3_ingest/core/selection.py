@@ -57,14 +57,22 @@ def glob_to_regex(pattern: str) -> re.Pattern[str]:
 
 
 def glob_matches(pattern: str, rel_path: str) -> bool:
-    """Match a glob on a path relative to the source prefix. As in .gitignore, a pattern without
-    `/` matches the file name at any depth (`*.md` matches `a/b/c.md`), and a folder pattern
-    with only a trailing `/` matches everything under such a folder at any depth (`drafts/`)."""
+    """Match a glob on a path relative to the source prefix.
+
+    A pattern matches at any depth unless it starts with `/`, which anchors it at the source's
+    prefix: `drafts/**` excludes `drafts/a.md` and `hr/drafts/reorg.md`, `/drafts/**` only the
+    first. This is .gitignore's rule for a bare name, extended to patterns with a slash in the
+    middle (which .gitignore anchors), because a folder named anywhere is what people mean by
+    `drafts/**`. A pattern without `/` matches the file name (`*.md` matches `a/b/c.md`), and one
+    with only a trailing `/` everything under such a folder (`drafts/`).
+    """
+    if pattern.startswith("/"):
+        return bool(glob_to_regex(pattern.lstrip("/")).match(rel_path))
     if pattern.endswith("/") and "/" not in pattern[:-1]:
         return bool(glob_to_regex(f"**/{pattern}**").match(rel_path))
     if "/" not in pattern:
         return bool(glob_to_regex(pattern).match(posixpath.basename(rel_path)))
-    return bool(glob_to_regex(pattern.lstrip("/")).match(rel_path))
+    return bool(glob_to_regex(f"**/{pattern}").match(rel_path))
 
 
 @dataclass(frozen=True)

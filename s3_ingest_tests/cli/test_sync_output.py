@@ -54,4 +54,48 @@ def test_progress_updates_one_line_on_a_terminal_and_prints_lines_when_piped(
     assert b"\r\x1b[K  \xe2\x80\xa6 docs a/: listed 1" in seen  # in place, on the terminal
     piped = run_cli("sync", "--full", "--sources", str(sources), "--index",
                     str(tmp_path / "i.db"), cwd=tmp_path)
-    assert "\r" not in piped.stderr and "  … docs a/: listed 1" in piped.stderr
+    assert piped.returncode == 0 and "\r" not in piped.stderr
+    assert "ok    docs a/:" in piped.stdout
+
+
+def test_piped_progress_waits_until_a_partition_has_run_a_while():
+    # A quick partition's result line says it all; a long one's progress shows in the log.
+    import logging
+
+    from s3_ingest.cli.progress import LongRunsOnly
+
+    now = [0.0]
+    only_long = LongRunsOnly(after_s=3.0, clock=lambda: now[0])
+    record = logging.LogRecord("p", logging.INFO, __file__, 1, "docs a/: listed 1", None, None)
+    passed = []
+    for t in (0.0, 2.0, 3.5, 5.5):
+        now[0] = t
+        passed.append(only_long.filter(record))
+    assert passed == [False, False, True, True]
+    only_long.reset()  # the next partition starts anew
+    now[0] = 6.0
+    assert only_long.filter(record) is False
+
+
+def test_failed_keys_are_listed_with_their_reason_and_the_rest_counted(capsys):
+    from s3_ingest.cli.runner import PartitionRun
+    from s3_ingest.cli.sync_command import print_partition
+    from s3_ingest.cli.sync_report import KeyLines
+
+    changed = {"added": ["a/new.md"], "modified": [], "deleted": ["a/gone.md"],
+               "failed": [{"key": "a/secret.pdf", "reason": "access denied (403)"}],
+               "total": {"added": 1, "modified": 0, "deleted": 1, "failed": 1}}
+    run = PartitionRun("docs", "a/", False, {"listed": 3, "selected": 3, "indexed": 1,
+                                             "failed": 1, "deleted": 1, "changed": changed},
+                       error="1 of 2 objects failed (50%, more than 10%)")
+    keys = KeyLines(limit=2)
+    print_partition(run, keys)
+    out, err = capsys.readouterr()
+    assert "FAIL  docs a/: 1 of 2 objects failed" in err
+    assert "listed 3, skipped 0, selected 3: unchanged 0, indexed 1, metadata-only 0, failed 1" \
+        in err
+    assert out.splitlines() == ["      + added    a/new.md", "      - deleted  a/gone.md"]
+    assert keys.rest().startswith("      … and 1 more changed key(s)")
+    assert KeyLines(limit=5).lines(run) == [
+        "      + added    a/new.md", "      - deleted  a/gone.md",
+        "      ! failed   a/secret.pdf: access denied (403)"]

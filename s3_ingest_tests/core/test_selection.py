@@ -36,7 +36,8 @@ def obj(rel_path: str, size: int = 10, prefix: str = "") -> ListedObject:
         ("docs/*.md", "docs/sub/a.md", False),
         ("docs/*", "docs/sub/a.md", False),
         ("*/a.md", "x/a.md", True),
-        ("*/a.md", "x/y/a.md", False),
+        ("*/a.md", "x/y/a.md", True),  # `*/a.md` floats: it matches y/a.md under x/
+        ("/*/a.md", "x/y/a.md", False),
         # `**` spans segments
         ("docs/**", "docs/a.md", True),
         ("docs/**", "docs/sub/deeper/a.md", True),
@@ -74,8 +75,11 @@ def obj(rel_path: str, size: int = 10, prefix: str = "") -> ListedObject:
         # a leading slash anchors to the source prefix
         ("/docs/*.md", "docs/a.md", True),
         ("/docs/*.md", "x/docs/a.md", False),
-        # a slash pattern matches the whole path, not a part of it
-        ("docs/a.md", "x/docs/a.md", False),
+        # a pattern without a leading slash matches at any depth, whole segments only
+        ("docs/a.md", "x/docs/a.md", True),
+        ("docs/a.md", "x/mydocs/a.md", False),
+        ("drafts/**", "hr/drafts/reorg.md", True),
+        ("drafts/**", "hr/drafts-old/reorg.md", False),
         ("docs/a", "docs/a.md", False),
     ],
 )
@@ -125,8 +129,11 @@ def test_include() -> None:
 
 
 def test_exclude() -> None:
+    # The README's own example: `drafts/**` excludes a drafts folder at any depth.
     selector = Selector(exclude=("drafts/**", "*.tmp"))
     assert selector.skip_reason(obj("drafts/a.md")) == SKIP_EXCLUDED
+    assert selector.skip_reason(obj("hr/drafts/reorg.md")) == SKIP_EXCLUDED
+    assert Selector(exclude=("/drafts/**",)).skip_reason(obj("hr/drafts/reorg.md")) is None
     assert selector.skip_reason(obj("x/y/z.tmp")) == SKIP_EXCLUDED
     assert selector.skip_reason(obj("final/a.md")) is None
 
@@ -187,7 +194,8 @@ def test_double_star_matches_every_path(path: str) -> None:
 @given(_PATHS, _PATHS)
 def test_literal_pattern_matches_only_itself(pattern: str, path: str) -> None:
     assert glob_matches(pattern, pattern)
-    if "/" in pattern:
-        assert glob_matches(pattern, path) is (path == pattern)
+    if "/" in pattern:  # matches at any depth, on whole segments
+        assert glob_matches(pattern, path) is (path == pattern or path.endswith("/" + pattern))
+        assert glob_matches("/" + pattern, path) is (path == pattern)
     else:  # a bare name matches the file name at any depth
         assert glob_matches(pattern, path) is (path.rsplit("/", 1)[-1] == pattern)

@@ -108,6 +108,9 @@ def test_sensors_alone_keep_the_index_in_step_under_the_real_daemon(live):
     for name in ("polled_poll_sensor", "evented_poll_sensor", "evented_events_sensor"):
         line = next(line for line in lines if f"{name}:" in line)
         assert ": on, last tick" in line and "failure" not in line, shown.stdout
+    # The chunks automation sensor of each source is listed beside its ingest sensors.
+    assert all(any(line.startswith(f"  {name}_chunks_automation: ") for line in lines)
+               for name in ("polled", "evented", "broken")), shown.stdout
     # ... and so is the daemon's log.
     log = live.log_path.read_text(errors="replace")
     assert "source 'broken'" in log and "bucket not found" in log

@@ -44,7 +44,7 @@ def test_a_sync_with_nothing_changed_makes_no_get_no_head_and_no_run(local_s3, s
     assert again.returncode == 0, again.stderr
     assert proxy.stats.requests["get"] == proxy.stats.requests["head"] == 0
     assert "nothing changed" in again.stdout and "ok " not in again.stdout
-    assert "0 partition run(s)" in again.stdout
+    assert "nothing changed: 8 keys listed," in again.stdout
     # The skips are reported even so: the too-large object and the folder marker.
     scan = next(line for line in again.stdout.splitlines() if line.startswith("scan"))
     assert "8 keys listed" in scan and "too large 1" in scan and "folder marker 1" in scan
@@ -68,9 +68,10 @@ def test_partition_lines_say_what_the_scan_listed_and_skipped(local_s3, s3_clien
     # The run reports what the scan listed of its partition, not "listed 0".
     assert line.endswith("(changes)") and "listed 4" in line and "unchanged 1" in line
     assert "selected 2" in line
-    assert "fetched 1" in line and "too large 1" in line and "folder marker 1" in line
+    assert "indexed 1" in line and "too large 1" in line and "folder marker 1" in line
     summary = result.stdout.strip().splitlines()[-1]
-    assert summary.startswith("1 partition run(s), 0 failed") and "listed: 4" in summary
+    # The totals count the unchanged partitions' keys too, as the scan listed them.
+    assert summary.startswith("1 partition run(s), 0 failed: listed 8,")
 
 
 def test_document_limit_is_one_rule_in_every_mode(local_s3, s3_client, bucket, tmp_path):

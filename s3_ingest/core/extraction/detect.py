@@ -43,6 +43,7 @@ class Detected:
 
     kind: str | None
     reason: str | None = None
+    mime: str | None = None  # a binary type found in the bytes that is not extracted (image/png)
 
 
 def detect_kind(data: bytes, key: str, content_type: str | None) -> Detected:
@@ -54,7 +55,7 @@ def detect_kind(data: bytes, key: str, content_type: str | None) -> Detected:
         # A damaged or unusual container keeps its name, so its extractor can say what is wrong.
         if (named in ZIP_KINDS and mime == _ZIP_MIME) or (named == "xls" and mime == _OLE2_MIME):
             return Detected(named)
-        return Detected(None, _unsupported(key, content_type, mime, named))
+        return Detected(None, _unsupported(key, content_type, mime, named), mime)
     if named is not None:
         return Detected(named)
     textual = _textual_guess(data) if _says_nothing(key, content_type) else None

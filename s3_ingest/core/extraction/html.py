@@ -1,13 +1,17 @@
-"""HTML: the text a reader would see, with the title from <title> or the first <h1>."""
+"""HTML: the text a reader would see, with the title from <title> or the first <h1>.
+
+Only the page's content is indexed, not the site's navigation, banner and footer around it
+(html_content.py says which is which)."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from bs4 import BeautifulSoup, NavigableString, PageElement, Tag
 from bs4.element import PreformattedString, Script, Stylesheet, TemplateString
 
+from .html_content import content_root, is_chrome
 from .kinds import charset_of
 from .result import Extraction, indexed
 from .text import decode_text
@@ -43,33 +47,56 @@ def extract_html(data: bytes, key: str, content_type: str | None, max_chars: int
     meta = _META_CHARSET.search(data[:4096])
     hints = [charset_of(content_type), meta.group(1).decode("ascii") if meta else None]
     soup = BeautifulSoup(decode_text(data, hints), "html.parser")
-    return indexed(normalise_whitespace(visible_text(soup)), _title(soup), max_chars)
+    return indexed(normalise_whitespace(content_text(soup)), _title(soup), max_chars)
 
 
-def visible_text(soup: BeautifulSoup) -> str:
-    """Concatenated visible strings, with newlines around block elements.
+def content_text(soup: BeautifulSoup) -> str:
+    """The visible text of the page's content: its <main> or only <article> without menus,
+    else the page without its navigation, banner, footer and sidebars - and, should that leave
+    nothing, the whole page."""
+    root = content_root(soup)
+    if root is not None:
+        text = visible_text(root, is_chrome, inside_content=True)
+        if text.strip():
+            return text
+    text = visible_text(soup, is_chrome)
+    return text if text.strip() else visible_text(soup)
+
+
+# Elements whose header and footer are their own, not the site's.
+_CONTENT_ELEMENTS = frozenset({"main", "article"})
+
+
+def visible_text(soup: BeautifulSoup | Tag,
+                 skip: Callable[[Tag, bool], bool] | None = None, *,
+                 inside_content: bool = False) -> str:
+    """Concatenated visible strings, with newlines around block elements, leaving out what
+    `skip(tag, inside_content)` says to (inside_content: within a <main> or <article>).
 
     One iterative pass over the tree: mutating it (decompose, insert_before) is quadratic on
     deeply nested hostile markup, and recursion would hit the stack limit.
     """
     parts: list[str] = []
-    # Each level: its children, what to emit when it closes, whether it is inside <pre>.
-    stack: list[tuple[Iterator[PageElement], str, bool]] = [(iter(soup.contents), "", False)]
+    # Each level: its children, what to emit when it closes, whether it is inside <pre>, and
+    # whether it is inside the content.
+    stack: list[tuple[Iterator[PageElement], str, bool, bool]] = [
+        (iter(soup.contents), "", False, inside_content)]
     while stack:
-        children, closing, pre = stack[-1]
+        children, closing, pre, inside = stack[-1]
         child = next(children, None)
         if child is None:
             stack.pop()
             parts.append(closing)
         elif isinstance(child, Tag):
-            if _hidden(child):
+            if _hidden(child) or (skip is not None and skip(child, inside)):
                 continue
             if child.name == "br":
                 parts.append("\n")
                 continue
             block = "\n" if child.name in _BLOCKS else ""
             parts.append(block)
-            stack.append((iter(child.contents), block, pre or child.name == "pre"))
+            stack.append((iter(child.contents), block, pre or child.name == "pre",
+                          inside or child.name in _CONTENT_ELEMENTS))
         elif isinstance(child, NavigableString) and not isinstance(child, _NOT_TEXT):
             # Source line breaks are just spaces in HTML, except in <pre>.
             parts.append(child if pre else _WHITESPACE.sub(" ", child))

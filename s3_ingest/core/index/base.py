@@ -64,6 +64,9 @@ class SearchHit:
     tags: dict[str, str]
     size: int
     last_modified: datetime
+    # The type found in the bytes, which `content_type` filters read; content_type above is
+    # the S3 header.
+    detected_type: str | None = None
 
 
 class DocumentIndex(ABC):

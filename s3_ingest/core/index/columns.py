@@ -18,6 +18,7 @@ COLUMNS = (
     "text",
     "status",
     "reason",
+    "detected_type",  # schema version 4 (issue 20): added last, by ALTER TABLE
     "indexed_at",
 )
 UPDATABLE = tuple(c for c in COLUMNS if c not in ("source", "key"))

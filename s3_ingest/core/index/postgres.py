@@ -52,6 +52,7 @@ from s3_ingest.core.index.postgres_text_search import (
 from s3_ingest.core.index.rows import Values
 from s3_ingest.core.index.schema import SCHEMA_VERSION, ColumnTypes, SearchSchema, migrate
 from s3_ingest.core.index.store import SqlIndex
+from s3_ingest.core.index.unavailable import explain_postgres
 
 if TYPE_CHECKING:
     import psycopg
@@ -236,6 +237,16 @@ class PostgresIndex(SqlIndex):
         A dedicated connection (not the pool) so that an unreachable server fails here at once
         with libpq's own message rather than as a pool timeout.
         """
+        import psycopg
+
+        try:
+            self._create_schema_on_new_connection()
+        except (psycopg.OperationalError, psycopg.errors.InsufficientPrivilege,
+                psycopg.errors.FeatureNotSupported, psycopg.errors.UndefinedFile) as exc:
+            # Said in one line naming the index and the fix, wherever it is first opened.
+            raise explain_postgres(exc, self.url) from None
+
+    def _create_schema_on_new_connection(self) -> None:
         import psycopg
         from psycopg import sql
 

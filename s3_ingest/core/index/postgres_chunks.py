@@ -83,7 +83,9 @@ def fused_statement(
         clauses.append("starts_with(d.key, %(f_prefix)s)")
         params["f_prefix"] = values.text(filters.key_prefix)
     if filters.content_type:
-        clauses.append("lower(trim(split_part(d.content_type, ';', 1))) = %(f_mime)s")
+        # The detected type (schema version 4), else - older rows - the S3 header's MIME part.
+        clauses.append("coalesce(d.detected_type, lower(trim(split_part(d.content_type, ';', "
+                       "1)))) = %(f_mime)s")
         params["f_mime"] = values.text(filters.content_type).split(";", 1)[0].strip().lower()
     if filters.tags:
         clauses.append("d.tags @> %(f_tags)s::jsonb")
@@ -122,7 +124,7 @@ def fused_statement(
         )
         SELECT c.source, d.bucket, c.key, d.title, c.position, c.heading, c.page, c.text,
                d.content_type, d.tags, d.size, d.last_modified,
-               f.score, f.keyword_rank, f.semantic_rank
+               f.score, f.keyword_rank, f.semantic_rank, d.detected_type
         FROM fused AS f JOIN chunks AS c ON c.id = f.id {join}
         ORDER BY f.score DESC, c.source, c.key, c.position
         LIMIT %(limit)s

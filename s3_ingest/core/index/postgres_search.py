@@ -96,7 +96,9 @@ def search_statement(
         clauses.append("starts_with(d.key, %(key_prefix)s)")
         params["key_prefix"] = values.text(filters.key_prefix)
     if filters.content_type:
-        clauses.append("lower(btrim(split_part(d.content_type, ';', 1))) = %(mime)s")
+        # The detected type (schema version 4), else - older rows - the S3 header's MIME part.
+        clauses.append("coalesce(d.detected_type, lower(btrim(split_part(d.content_type, ';', "
+                       "1)))) = %(mime)s")
         params["mime"] = values.text(filters.content_type).split(";", 1)[0].strip().lower()
     if filters.tags:
         # Containment: every given tag, keys matched exactly (dots, spaces, quotes and all).
@@ -124,7 +126,7 @@ def search_statement(
                    || CASE WHEN e.at_end THEN e.tail ELSE '' END,
                    %(codes)s, %(glue)s),
                e.at_start, e.at_end,
-               d.content_type, d.tags, d.size, d.last_modified
+               d.content_type, d.tags, d.size, d.last_modified, d.detected_type
         FROM top JOIN documents AS d ON d.id = top.id CROSS JOIN q
         CROSS JOIN LATERAL (
             SELECT CASE

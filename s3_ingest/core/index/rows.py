@@ -65,6 +65,7 @@ def document_row(doc: Document, indexed_at: Any, values: Values) -> tuple[Any, .
         text(doc.text),
         text(doc.status),
         text(doc.reason),
+        text(doc.detected_type),
         indexed_at,
     )
 
@@ -72,7 +73,8 @@ def document_row(doc: Document, indexed_at: Any, values: Values) -> tuple[Any, .
 def row_document(row: tuple[Any, ...], values: Values) -> Document:
     """A row of columns.DOCUMENT_COLUMNS as a Document."""
     (source, bucket, key, rel_path, partition, size, etag, last_modified, content_type,
-     version_id, storage_class, metadata, tags, title, text, status, reason) = row  # fmt: skip
+     version_id, storage_class, metadata, tags, title, text, status, reason,
+     detected_type) = row  # fmt: skip
     return Document(
         source=source,
         bucket=bucket,
@@ -91,13 +93,14 @@ def row_document(row: tuple[Any, ...], values: Values) -> Document:
         text=text,
         status=status,
         reason=reason,
+        detected_type=detected_type,
     )
 
 
 def search_hit(row: tuple[Any, ...], values: Values) -> SearchHit:
     """A row of (source, bucket, key, title, score, snippet, content_type, tags, size,
-    last_modified) as a SearchHit."""
-    source, bucket, key, title, score, snippet, content_type, tags, size, modified = row
+    last_modified, detected_type) as a SearchHit."""
+    source, bucket, key, title, score, snippet, content_type, tags, size, modified, detected = row
     return SearchHit(
         source=source,
         bucket=bucket,
@@ -109,4 +112,5 @@ def search_hit(row: tuple[Any, ...], values: Values) -> SearchHit:
         tags=values.parse_json(tags),
         size=size,
         last_modified=values.parse_time(modified),
+        detected_type=detected,
     )

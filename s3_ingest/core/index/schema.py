@@ -153,6 +153,18 @@ def tables_v3(types: ColumnTypes, prefix: str) -> list[str]:
     ]
 
 
+def _detected_type_v4(conn: Any, types: ColumnTypes, prefix: str) -> list[str]:
+    """Version 4 (issue 20): `detected_type`, the media type the extraction found in the bytes
+    (core/extraction/media_types.py), beside `content_type`, the S3 header as stored. Search's
+    content-type filter reads it; rows written before it have NULL and fall back to the
+    header. Plain ADD COLUMN: both SQLite and PostgreSQL add a nullable column in place (and
+    SQLite has no ADD COLUMN IF NOT EXISTS, hence the look first)."""
+    described = conn.execute(f"SELECT * FROM {prefix}documents LIMIT 0").description
+    if "detected_type" in [column[0] for column in described]:
+        return []
+    return [f"ALTER TABLE {prefix}documents ADD COLUMN detected_type {types.text}"]
+
+
 def _chunks_behind_v4(types: ColumnTypes, prefix: str) -> list[str]:
     """Version 4 (issue 19): `chunks_behind`, the documents with text and no chunks in step with
     it (chunk_coverage.py), so search and `status` count them without reading the documents.
@@ -182,9 +194,11 @@ def _chunk_codes_v4(types: ColumnTypes, prefix: str) -> list[str]:
     ]
 
 
-def tables_v4(types: ColumnTypes, prefix: str) -> list[str]:
-    """Version 4 (release 0.2.0): chunks behind their documents, and vectors' sign-bit codes."""
-    return [*_chunks_behind_v4(types, prefix), *_chunk_codes_v4(types, prefix)]
+def tables_v4(conn: Any, types: ColumnTypes, prefix: str) -> list[str]:
+    """Version 4 (release 0.2.0): chunks behind their documents, vectors' sign-bit codes and
+    the detected media type."""
+    return [*_chunks_behind_v4(types, prefix), *_chunk_codes_v4(types, prefix),
+            *_detected_type_v4(conn, types, prefix)]
 
 
 def migrate(conn: Any, owner: SchemaOwner, prefix: str = "") -> None:
@@ -210,7 +224,7 @@ def migrate(conn: Any, owner: SchemaOwner, prefix: str = "") -> None:
         for statement in tables_v3(owner.column_types, prefix):
             conn.execute(statement)
     if version < 4:
-        for statement in tables_v4(owner.column_types, prefix):
+        for statement in tables_v4(conn, owner.column_types, prefix):
             conn.execute(statement)
         owner.vector_search_v4(conn, prefix)
     # Later versions: `if version < 5: ...` here, each step inside the caller's transaction.

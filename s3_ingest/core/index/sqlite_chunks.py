@@ -36,10 +36,12 @@ CHUNK_FTS_SCHEMA = (
 # bm25 weights for (heading, text): a heading names what the passage is about.
 _CHUNK_BM25 = "bm25(chunks_fts, 2.0, 1.0)"
 _JOIN_DOCUMENT = "JOIN documents AS d ON d.source = c.source AND d.key = c.key"
+# The filter reads the detected type (schema version 4), else - a row written before it - the
+# MIME part of the S3 header.
 _MIME_SQL = (
-    "lower(trim(CASE WHEN instr(d.content_type, ';') > 0 "
+    "coalesce(d.detected_type, lower(trim(CASE WHEN instr(d.content_type, ';') > 0 "
     "THEN substr(d.content_type, 1, instr(d.content_type, ';') - 1) "
-    "ELSE d.content_type END))"
+    "ELSE d.content_type END)))"
 )
 # What a chunk hit carries, in chunk_hit's order (search.py).
 HIT_COLUMNS = (
@@ -127,7 +129,7 @@ def fused_statement(
                    min(CASE WHEN kind = 'semantic' THEN r END) AS semantic_rank
             FROM ranked GROUP BY id
         )
-        SELECT {HIT_COLUMNS}, f.score, f.keyword_rank, f.semantic_rank
+        SELECT {HIT_COLUMNS}, f.score, f.keyword_rank, f.semantic_rank, d.detected_type
         FROM fused AS f JOIN chunks AS c ON c.id = f.id {_JOIN_DOCUMENT}
         ORDER BY f.score DESC, c.source, c.key, c.position
         LIMIT :limit

@@ -63,10 +63,12 @@ FTS_SCHEMA_V1 = (
 )
 
 # The MIME part of a stored content type: "Text/HTML; charset=utf-8" -> "text/html".
+# The filter reads the detected type (schema version 4), else - a row written before it - the
+# MIME part of the S3 header.
 _MIME_SQL = (
-    "lower(trim(CASE WHEN instr(d.content_type, ';') > 0 "
+    "coalesce(d.detected_type, lower(trim(CASE WHEN instr(d.content_type, ';') > 0 "
     "THEN substr(d.content_type, 1, instr(d.content_type, ';') - 1) "
-    "ELSE d.content_type END))"
+    "ELSE d.content_type END)))"
 )
 
 # Module constants, not user values.
@@ -130,7 +132,7 @@ def search_statement(
         SELECT d.source, d.bucket, d.key, d.title, -documents_fts.rank,
                coalesce(nullif(snippet(documents_fts, 1, {_SNIPPET_ARGS}), ''),
                         snippet(documents_fts, -1, {_SNIPPET_ARGS}), ''),
-               d.content_type, d.tags, d.size, d.last_modified
+               d.content_type, d.tags, d.size, d.last_modified, d.detected_type
         FROM documents_fts JOIN documents AS d ON d.id = documents_fts.rowid
         WHERE {' AND '.join(clauses)}
         ORDER BY documents_fts.rank

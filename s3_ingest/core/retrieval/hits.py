@@ -27,6 +27,7 @@ class ChunkHit:
     score: float
     keyword_rank: int | None
     semantic_rank: int | None
+    detected_type: str | None = None  # what filters read; content_type is the S3 header
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,11 +45,12 @@ class DocumentHit:
     size: int
     last_modified: datetime
     chunk: ChunkHit | None
+    detected_type: str | None = None  # what filters read; content_type is the S3 header
 
 
 def chunk_hit(row: tuple[Any, ...]) -> ChunkHit:
     (source, bucket, key, title, position, heading, page, text, content_type, tags, size,
-     modified, score, keyword_rank, semantic_rank) = row  # fmt: skip
+     modified, score, keyword_rank, semantic_rank, detected_type) = row  # fmt: skip
     if isinstance(tags, str):
         tags = json.loads(tags)
     if isinstance(modified, str):
@@ -57,7 +59,16 @@ def chunk_hit(row: tuple[Any, ...]) -> ChunkHit:
                     None if page is None else int(page), text, content_type, dict(tags or {}),
                     int(size), utc(modified), float(score),
                     None if keyword_rank is None else int(keyword_rank),
-                    None if semantic_rank is None else int(semantic_rank))  # fmt: skip
+                    None if semantic_rank is None else int(semantic_rank),
+                    detected_type)  # fmt: skip
+
+
+def without_chunk(hit: Any) -> DocumentHit:
+    """A document search's hit (an index without chunks) in the shape of every other: the same
+    fields, and `chunk` None."""
+    return DocumentHit(hit.source, hit.bucket, hit.key, hit.title, hit.score, hit.snippet,
+                       hit.content_type, hit.tags, hit.size, hit.last_modified, None,
+                       hit.detected_type)
 
 
 def snippet(text: str, words: int = 40) -> str:
@@ -74,7 +85,7 @@ def best_per_document(chunks: list[ChunkHit], limit: int) -> list[DocumentHit]:
             continue
         seen[ident] = DocumentHit(hit.source, hit.bucket, hit.key, hit.title, hit.score,
                                   snippet(hit.text), hit.content_type, hit.tags, hit.size,
-                                  hit.last_modified, hit)  # fmt: skip
+                                  hit.last_modified, hit, hit.detected_type)  # fmt: skip
         if len(seen) == limit:
             break
     return list(seen.values())

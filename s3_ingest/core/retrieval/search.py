@@ -19,7 +19,13 @@ from typing import Any, Literal
 
 from s3_ingest.core.index import DocumentIndex, SearchFilters, open_index
 from s3_ingest.core.retrieval.embedder import Embedder
-from s3_ingest.core.retrieval.hits import ChunkHit, DocumentHit, best_per_document, chunk_hit
+from s3_ingest.core.retrieval.hits import (
+    ChunkHit,
+    DocumentHit,
+    best_per_document,
+    chunk_hit,
+    without_chunk,
+)
 from s3_ingest.core.retrieval.similarity_floor import apply_floor, min_similarity_from_env
 from s3_ingest.core.retrieval.uncovered import behind_notice, merged, uncovered_hits
 from s3_ingest.core.retrieval.vectors import pack
@@ -97,7 +103,9 @@ class Retriever:
                 raise SearchError(
                     "the index has no chunks yet, so nothing to search by meaning: run "
                     "`s3-ingest sync` (without --no-chunks), or `s3-ingest chunks`")
-            return Results("keyword", self.index.search(query, filters, limit))
+            # Shaped like every other document hit, with no chunk to carry.
+            return Results("keyword", [without_chunk(hit) for hit in
+                                       self.index.search(query, filters, limit)])
         notes = []
         if mode != "keyword" and self.index.vector_search_unavailable:
             if mode == "semantic":

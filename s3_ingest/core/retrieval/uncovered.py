@@ -27,7 +27,8 @@ def uncovered_hits(index: Any, query: str, filters: SearchFilters, depth: int,
     covered = {source: index.keys_with_chunks(source, keys) for source, keys in by_source.items()}
     return [
         DocumentHit(hit.source, hit.bucket, hit.key, hit.title, 1.0 / (rrf_k + rank),
-                    hit.snippet, hit.content_type, hit.tags, hit.size, hit.last_modified, None)
+                    hit.snippet, hit.content_type, hit.tags, hit.size, hit.last_modified, None,
+                    hit.detected_type)
         for rank, hit in enumerate(hits, 1) if hit.key not in covered[hit.source]
     ]
 

@@ -31,6 +31,10 @@ _DOC_SCHEMA = TableSchema(columns=[
     TableColumn("tags", "string"),
 ])
 MAX_FAILED_LISTED = 50
+CHANGED_LABEL = "Changed keys"
+# Keys of each kind a run's metadata carries (and `sync --json` prints); past it, a count of
+# the rest. A first sync of a large partition would otherwise put every key in the event log.
+MAX_CHANGED_KEYS = 10_000
 
 
 def human_size(n: int) -> str:
@@ -124,6 +128,7 @@ def report_metadata(report: IngestReport, partition_total: int, source_total: in
     }
     if report.documents:
         metadata["Documents written"] = _documents_table(report)
+    metadata[CHANGED_LABEL] = MetadataValue.json(changed_keys(report))
     if report.failed:
         metadata["Failed objects"] = MetadataValue.json(
             [{"key": k, "reason": r, "may_pass": k in report.transient}
@@ -131,10 +136,20 @@ def report_metadata(report: IngestReport, partition_total: int, source_total: in
     return metadata
 
 
+def changed_keys(report: IngestReport) -> dict[str, Any]:
+    """The keys added, modified, deleted and failed (with reasons), each list bounded by
+    MAX_CHANGED_KEYS, and how many each kind had in all."""
+    failed = [{"key": k, "reason": r} for k, r in report.failed]
+    kinds: dict[str, list[Any]] = {"added": report.added, "modified": report.modified,
+                                   "deleted": report.deleted_keys, "failed": failed}
+    return {**{kind: keys[:MAX_CHANGED_KEYS] for kind, keys in kinds.items()},
+            "total": {kind: len(keys) for kind, keys in kinds.items()}}
+
+
 def counts_of(metadata: dict[str, Any]) -> dict[str, Any]:
     """The counts of a materialization's (or a failure's) metadata, by report field name:
-    listed, selected, ..., mode, seconds, cpu (by stage), and skipped_<reason> for each skip
-    reason."""
+    listed, selected, ..., mode, seconds, cpu (by stage), skipped_<reason> for each skip
+    reason, and `changed` (changed_keys)."""
     value = {k: getattr(v, "value", v) for k, v in metadata.items()}
     counts: dict[str, Any] = {field: value[label] for field, label in COUNT_LABELS.items()
                               if label in value}
@@ -142,6 +157,8 @@ def counts_of(metadata: dict[str, Any]) -> dict[str, Any]:
     counts["seconds"] = value.get("Seconds", 0.0)
     counts["cpu"] = dict(value.get(CPU_LABEL) or {})
     counts["skipped"] = value.get(SKIPPED_LABEL, 0)
+    if CHANGED_LABEL in value:
+        counts["changed"] = value[CHANGED_LABEL]
     for label, count in value.items():
         if label.startswith(SKIP_PREFIX):
             counts["skipped_" + label[len(SKIP_PREFIX):].replace(" ", "_")] = count

@@ -9,7 +9,7 @@ _SQLITE_V4 = (
     "DROP TRIGGER chunk_codes_insert", "DROP TRIGGER chunk_codes_delete",
     "DROP TABLE chunk_codes", "DROP TABLE chunk_codes_deleted",
     "ALTER TABLE chunks DROP COLUMN code", "ALTER TABLE chunks_staged DROP COLUMN code",
-    "DROP TABLE chunks_behind",
+    "DROP TABLE chunks_behind", "ALTER TABLE documents DROP COLUMN detected_type",
 )
 
 
@@ -28,5 +28,6 @@ def downgrade_to_version_3(url: str, backend: str, *, version: int = 3) -> None:
         conn.execute("ALTER TABLE chunks DROP COLUMN code")
         conn.execute("ALTER TABLE chunks_staged DROP COLUMN code")
         conn.execute("DROP TABLE chunks_behind")
+        conn.execute("ALTER TABLE documents DROP COLUMN detected_type")
         conn.execute("DELETE FROM s3_ingest_schema_version")
         conn.execute("INSERT INTO s3_ingest_schema_version (version) VALUES (%s)", (version,))

@@ -9,6 +9,7 @@ import pytest
 
 from s3_ingest.core.index import DocumentIndex, open_index
 from s3_ingest.core.index.base import SearchFilters
+from s3_ingest.core.index.unavailable import IndexUnavailable
 from s3_ingest_tests.core.index.documents import keys, make_doc
 from s3_ingest_tests.core.index.psycopg_support import (
     PostgresIndex,
@@ -150,7 +151,7 @@ def test_postgres_unreachable_server_fails_fast() -> None:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     ix = PostgresIndex(f"postgresql://nobody@127.0.0.1:{port}/nothing", connect_timeout_s=2)
-    with pytest.raises(psycopg.OperationalError):
+    with pytest.raises(IndexUnavailable, match=f"no PostgreSQL server answers at 127.0.0.1:{port}"):
         ix.count()
     ix.close()
 
