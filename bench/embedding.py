@@ -39,7 +39,7 @@ TARGET_RATIO = 1.0
 INSTALL = "pip install torch==2.13.0 && pip install sentence-transformers"
 
 
-def bench_chunks(count: int) -> list[str]:
+def bench_chunks(count: int, corpus: bool = True) -> list[str]:
     """Real chunk texts, as a chunks run embeds them, repeated up to `count`."""
     import s3_ingest
     from s3_ingest.core.extraction import extract
@@ -51,7 +51,7 @@ def bench_chunks(count: int) -> list[str]:
     size = window_for(LocalMiniLM())
     texts = []
     documents = [("README.md", (package.parent / "README.md").read_text())]
-    for path in sorted((package / "sample" / "corpus").rglob("*")):
+    for path in sorted((package / "sample" / "corpus").rglob("*")) if corpus else ():
         if path.is_file() and "scans" not in path.parts:
             key = str(path.relative_to(package / "sample" / "corpus"))
             documents.append((key, extract(path.read_bytes(), key).text or ""))
@@ -106,6 +106,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--chunks", type=int, default=300)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--out", type=Path, default=BENCH / "results")
+    parser.add_argument("--quick", action="store_true",
+                        help="the README's chunks only and a smaller peak product (the smoke test)")
     args = parser.parse_args()
 
     from s3_ingest.core.retrieval.local_minilm import LocalMiniLM
@@ -113,7 +116,7 @@ def main() -> None:
     ours = LocalMiniLM()
     encoder = ours.encoder()
     directory = encoder.files.directory
-    texts = bench_chunks(args.chunks)
+    texts = bench_chunks(args.chunks, corpus=not args.quick)
     lengths = [len(e.ids) for e in encoder.tokenizer.encode_batch(texts)]
     with open(os.path.join(directory, "config.json")) as f:
         flops = encoder_flops(lengths, json.load(f))
@@ -126,7 +129,7 @@ def main() -> None:
     peaks = []
     mine = theirs = None
     for _ in range(args.rounds):
-        peaks.append(matmul_peak())
+        peaks.append(matmul_peak(*((512, 2) if args.quick else ())))
         began = time.perf_counter()
         mine = np.array(ours.embed(texts))
         runs["numpy"].append(time.perf_counter() - began)
@@ -146,7 +149,7 @@ def main() -> None:
     print(f"{len(texts)} chunks, {statistics.mean(lengths):.0f} tokens on average "
           f"(max {max(lengths)}), {args.rounds} rounds interleaved, load average "
           f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    print(f"matmul peak (float32, 2048^2, best of rounds): {peak / 1e9:.1f} GFLOP/s")
+    print(f"matmul peak (float32 NumPy product, best of rounds): {peak / 1e9:.1f} GFLOP/s")
     print(f"{'runtime':<24}{'chunks/s':>10}{'GFLOP/s':>10}{'of peak':>9}{'rounds (s)':>24}")
     for name, seconds in runs.items():
         if not seconds:
@@ -169,8 +172,8 @@ def main() -> None:
     else:
         result.update(ratio=None, met=None)
         print(f"target {TARGET_RATIO:.1f}x sentence-transformers: NOT MEASURED ({INSTALL})")
-    out = BENCH / "results" / "embedding-latest.json"
-    out.parent.mkdir(exist_ok=True)
+    out = args.out / "embedding-latest.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2) + "\n")
 
 
