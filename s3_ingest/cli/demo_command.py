@@ -62,6 +62,16 @@ def _seed(s3: LocalS3) -> int:
     return count + 1
 
 
+def _chunks_line(runs: list[Any]) -> str:
+    total = {name: sum(int(r.metadata.get(name, 0) or 0) for r in runs if r.success)
+             for name in ("chunks_written", "chunks_embedded")}
+    seconds = sum(float(r.metadata.get("seconds", 0) or 0) for r in runs if r.success)
+    failed = sum(1 for r in runs if not r.success)
+    return (f"chunks (all-MiniLM-L6-v2, offline): {total['chunks_written']} written and "
+            f"{total['chunks_embedded']} embedded over {len(runs)} partition(s) in "
+            f"{seconds:.1f}s, {failed} failed")
+
+
 def _print_index(index_url: str) -> None:
     index = open_index(index_url)
     try:
@@ -190,12 +200,14 @@ def run_demo(*, ui: bool, ui_port: int, run_config_base: dict[str, Any]) -> int:
             on_scan=on_scan,
         )
         print_summary(runs, scans)
-        click.echo("chunks and embeddings (all-MiniLM-L6-v2, offline):")
+        # One line for the chunks of every partition: each partition already has its line.
         chunk_runs = run_chunks(
             load_sources(SOURCES_FILE), index=IndexResource(url=index_url),
             embedder=LocalEmbedderResource(), instance=instance,
-            run_config_base=run_config_base, on_partition=print_chunk_run,
+            run_config_base=run_config_base,
+            on_partition=lambda run: None if run.success else print_chunk_run(run),
         )
+        click.echo(_chunks_line(chunk_runs))
         for source in load_sources(SOURCES_FILE):
             drift = check_drift(source, IndexResource(url=index_url), instance)
             click.echo(f"\ndrift check {source.name}: " + (
