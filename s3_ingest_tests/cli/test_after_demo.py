@@ -59,7 +59,9 @@ def test_demo_ingests_the_sample_and_searches_it(demo):
     assert 'search "staff leave rules" --mode keyword: no matches' in out
     hybrid = out.split('search "staff leave rules" --mode hybrid: ')[1].split("\n")[0]
     assert hybrid.startswith("handbook/vacation-policy.md")
-    assert "chunks written" in out and "chunks FAILED" not in out
+    assert re.search(r"chunks \(all-MiniLM-L6-v2, offline\): [1-9]\d* written and [1-9]\d* "
+                     r"embedded over 9 partition\(s\) in [\d.]+s, 0 failed", out)
+    assert "chunks FAILED" not in out
     assert out.rstrip().endswith("local S3 endpoint stopped")
     assert (tmp_path / ".s3_ingest" / "demo" / "index.db").exists()
 

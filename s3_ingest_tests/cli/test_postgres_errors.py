@@ -78,3 +78,28 @@ def test_other_failures_name_the_index_and_the_fix(message, expected):
     assert said.startswith("index postgresql://app:***@db:5432/docs: ") and expected in said
     assert PASSWORD not in said and "\n" not in said
     assert redact(url) == "postgresql://app:***@db:5432/docs"
+
+
+def test_a_missing_pgvector_extension_is_one_line_naming_the_index(tmp_path):
+    from s3_ingest.core.index import open_index
+    from s3_ingest.core.retrieval.chunk_run import chunk_partition
+    from s3_ingest_tests.core.retrieval.fakes import HashingEmbedder, doc
+    from s3_ingest_tests.postgres import fresh_database
+
+    with fresh_database() as url:
+        with open_index(url) as index:
+            index.count()  # the schema, and whether vectors can be searched, are known now
+            if not index.vector_search_unavailable:
+                pytest.skip("this server has pgvector: semantic search works")
+            index.upsert([doc("p/a.md", "# Kestrels\nKestrels hover.")])
+            chunk_partition(index, "docs", "p/", HashingEmbedder())
+        line = _one_line_error(run_cli("search", "kestrels", "--mode", "semantic", "--index",
+                                       _with_password(url), cwd=tmp_path),
+                               "the pgvector extension is not installed")
+        assert "install e.g. postgresql-" in line
+
+
+def _with_password(url: str) -> str:
+    parts = urlsplit(url)
+    user, _, host = parts.netloc.rpartition("@")
+    return urlunsplit(parts._replace(netloc=f"{user.split(':')[0]}:{PASSWORD}@{host}"))
