@@ -11,8 +11,9 @@ from dagster import DagsterInstance, materialize
 from s3_ingest.cli.runner import PartitionRun, _failure_message
 from s3_ingest.core.sources import Source
 from s3_ingest.defs.ingest.partitions import SOURCE_TAG, prefix_partitions
-from s3_ingest.defs.resources.index import IndexResource
+from s3_ingest.defs.resources.index import INDEX_KEY, IndexResource
 from s3_ingest.defs.retrieval.assets import build_chunks_asset
+from s3_ingest.defs.resources.embedder import EMBEDDER_KEY
 
 
 def run_chunks(
@@ -38,7 +39,7 @@ def run_chunks(
             run_config["ops"] = {asset.op.name: {"config": {"full": full}}}
             result = materialize(
                 [asset], partition_key=partition, instance=instance,
-                resources={"index": index, "embedder": embedder}, run_config=run_config,
+                resources={INDEX_KEY: index, EMBEDDER_KEY: embedder}, run_config=run_config,
                 raise_on_error=False,
                 tags={"s3_ingest/launched_by": "cli", SOURCE_TAG: source.name},
             )

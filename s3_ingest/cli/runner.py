@@ -22,7 +22,7 @@ from s3_ingest.defs.ingest.checks import build_source_drift_check
 from s3_ingest.defs.ingest.jobs import build_drift_job, build_sync_job, sync_job_name
 from s3_ingest.defs.ingest.metadata import counts_of
 from s3_ingest.defs.ingest.partitions import prefix_partitions
-from s3_ingest.defs.resources.index import IndexResource
+from s3_ingest.defs.resources.index import INDEX_KEY, IndexResource
 from s3_ingest.defs.resources.s3 import s3_resource_for, s3_resource_key
 
 log = logging.getLogger("s3_ingest")
@@ -105,7 +105,7 @@ def source_definitions(source: Source, index: IndexResource) -> Definitions:
         assets=[build_documents_asset(source)],
         asset_checks=[build_source_drift_check(source)],
         jobs=[build_sync_job(source), build_drift_job(source)],
-        resources={"index": index, s3_resource_key(source): s3_resource_for(source)},
+        resources={INDEX_KEY: index, s3_resource_key(source): s3_resource_for(source)},
     )
 
 

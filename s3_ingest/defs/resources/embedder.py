@@ -19,6 +19,9 @@ from s3_ingest.core.retrieval.embedder_choice import (  # noqa: F401 - re-export
     DEFAULT_HTTP_MODEL, KEY_ENV, MODEL_ENV, URL_ENV, embedder_from_env,
 )
 
+# Namespaced, so it cannot clash with a resource of the project s3_ingest is added to.
+EMBEDDER_KEY = "s3_ingest_embedder"
+
 
 class LocalEmbedderResource(ConfigurableResource):
     """all-MiniLM-L6-v2 on the CPU, from the weights installed with the package."""

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from dagster import Definitions, build_schedule_context, instance_for_test
 
 from s3_ingest.defs.ingest.assets import build_documents_asset
-from s3_ingest.defs.resources.index import IndexResource
+from s3_ingest.defs.resources.index import INDEX_KEY, IndexResource
 from s3_ingest.defs.resources.s3 import s3_resource_for
 
 from s3_ingest.defs.ingest.jobs import build_sync_job
@@ -21,7 +21,7 @@ def test_schedule_requests_each_partition_with_a_run_key_per_day():
     schedule = build_reconcile_schedule(source, job)
     repo = Definitions(
         assets=[build_documents_asset(source)], jobs=[job], schedules=[schedule],
-        resources={"index": IndexResource(), "s3_docs": s3_resource_for(source)},
+        resources={INDEX_KEY: IndexResource(), "s3_docs": s3_resource_for(source)},
     ).get_repository_def()
     assert schedule.cron_schedule == "0 3 * * *"
     with instance_for_test() as instance:
