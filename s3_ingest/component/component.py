@@ -15,9 +15,11 @@ from s3_ingest.component.scaffolder import S3SourceScaffolder
 
 @scaffold_with(S3SourceScaffolder)
 class S3SourceComponent(Component):
-    """Keep a searchable index (SQLite or PostgreSQL, full text and vectors) in step with one S3
-    or S3-compatible bucket prefix: documents and chunks assets partitioned by prefix, a poll
-    sensor (and an SQS events sensor), a daily reconcile, drift checks and a freshness policy.
+    """One S3 bucket prefix, kept in a searchable document index.
+
+    Documents and chunks assets partitioned by prefix, a poll sensor (and an SQS events
+    sensor), a daily reconcile, drift checks and a freshness policy, for a bucket on S3 or an
+    S3-compatible store. The attributes are those of an entry of s3_ingest's sources file.
 
     Every source of the project shares one index (`s3_ingest_index`, from
     $S3_INGEST_INDEX_URL, default .s3_ingest/index.db) and one embedder

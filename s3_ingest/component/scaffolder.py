@@ -30,37 +30,39 @@ def _value(value: object) -> str:
     return json.dumps(value)  # a JSON scalar is valid YAML, quoted when it needs to be
 
 
-def defs_yaml(type_name: str, name: str, params: S3SourceScaffoldParams) -> str:
-    def line(field: str, value: object | None, example: str, comment: str) -> str:
-        if value is None:
-            return f"  # {field}: {example}".ljust(44) + f"# {comment}\n"
-        return f"  {field}: {_value(value)}".ljust(44) + f"# {comment}\n"
+def _row(text: str, comment: str) -> str:
+    return f"{text:<42}# {comment}\n"
 
-    bucket = params.bucket or "my-bucket"
-    return (
-        f"type: {type_name}\n"
-        "\n"
-        "# One S3 source: its documents, chunks and bucket assets, the sync and drift jobs, the\n"
-        "# poll sensor, the reconcile schedule and the drift checks. Fields are those of an\n"
-        "# entry of s3_ingest's sources file; `dg check defs` validates them.\n"
-        "attributes:\n"
-        f"  name: {name}".ljust(44) + "# names the assets (<name>/documents) and jobs\n"
-        f"  bucket: {_value(bucket)}".ljust(44) + "# required: the bare bucket name\n"
-        + line("prefix", params.prefix, "handbook/", "only keys under it; a partition per folder")
-        + line("endpoint", params.endpoint, "http://127.0.0.1:9000", "MinIO, R2, Ceph; omit for AWS")
-        + line("region", params.region, "eu-west-1", "`auto` for R2")
-        + line("path_style", params.path_style, "true", "MinIO and Ceph usually want it")
-        + "  # credentials:                            # names of variables, never secrets\n"
-        "  #   access_key_id_env: MY_S3_KEY_ID\n"
-        "  #   secret_access_key_env: MY_S3_SECRET\n"
-        "  # extensions: [md, pdf, docx]              # default: every supported kind\n"
-        "  # exclude: [\"drafts/**\"]\n"
-        "  # sync_interval: 5m                        # poll sensor; sets the freshness policy\n"
-        "  # sensor_running: true                     # start sensors and schedule running\n"
-        "  # owners: [\"team:docs\"]                    # shown on the assets\n"
-        "  # key_prefix: [docs]                       # keys become docs/<name>/documents\n"
-        "  # group_name: documents                    # the UI's asset group\n"
-    )
+
+def defs_yaml(type_name: str, name: str, params: S3SourceScaffoldParams) -> str:
+    def optional(field: str, value: object | None, example: str, comment: str) -> str:
+        if value is None:
+            return _row(f"  # {field}: {example}", comment)
+        return _row(f"  {field}: {_value(value)}", comment)
+
+    return "".join([
+        f"type: {type_name}\n\n",
+        "# One S3 source: its bucket, documents and chunks assets, the sync and drift jobs, the\n",
+        "# poll sensor, the reconcile schedule and the drift checks. The attributes are those of\n",
+        "# an entry of s3_ingest's sources file; `dg check defs` validates them.\n",
+        "attributes:\n",
+        _row(f"  name: {name}", "names the assets (<name>/documents) and jobs"),
+        _row(f"  bucket: {_value(params.bucket or 'my-bucket')}", "required: the bare name"),
+        optional("prefix", params.prefix, "handbook/", "only keys under it"),
+        optional("endpoint", params.endpoint, "http://127.0.0.1:9000", "MinIO, R2; omit for AWS"),
+        optional("region", params.region, "eu-west-1", "`auto` for R2"),
+        optional("path_style", params.path_style, "true", "MinIO and Ceph usually want it"),
+        _row("  # credentials:", "NAMES of variables, never secrets"),
+        "  #   access_key_id_env: MY_S3_KEY_ID\n",
+        "  #   secret_access_key_env: MY_S3_SECRET\n",
+        _row("  # extensions: [md, pdf, docx]", "default: every supported kind"),
+        _row('  # exclude: ["drafts/**"]', "globs relative to the prefix"),
+        _row("  # sync_interval: 5m", "poll sensor; sets the freshness policy"),
+        _row("  # sensor_running: true", "start its sensors and schedule"),
+        _row('  # owners: ["team:docs"]', "shown on the assets"),
+        _row("  # key_prefix: [docs]", "keys become docs/<name>/documents"),
+        _row("  # group_name: documents", "the UI's asset group"),
+    ])
 
 
 class S3SourceScaffolder(Scaffolder[S3SourceScaffoldParams]):
