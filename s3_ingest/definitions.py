@@ -19,6 +19,7 @@ from dagster import (
 
 from s3_ingest.core.sources import Source, load_sources
 from s3_ingest.defs.ingest.housekeeping import build_housekeeping_job, housekeeping_schedule
+from s3_ingest.defs.ingest.queue_visibility import warn_short_visibility_timeouts
 from s3_ingest.defs.source_definitions import build_source_definitions, shared_resources
 
 
@@ -46,6 +47,7 @@ def build_definitions(sources: Sequence[Source], executor: str | None = None) ->
     """The standalone location: each source's definitions, built as the component builds them,
     plus what spans all sources (the housekeeping job, which removes documents of sources no
     longer listed, and the executor)."""
+    warn_short_visibility_timeouts(sources)  # warns, never fails the load
     housekeeping = build_housekeeping_job(sources)
     return Definitions.merge(
         *(build_source_definitions(source) for source in sources),

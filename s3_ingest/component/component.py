@@ -39,7 +39,9 @@ class S3SourceComponent(Component):
         return cls(attributes)
 
     def build_defs(self, context: ComponentLoadContext) -> Definitions:
+        from s3_ingest.defs.ingest.queue_visibility import warn_short_visibility_timeouts
         from s3_ingest.defs.source_definitions import build_source_definitions
 
+        warn_short_visibility_timeouts([self.attributes])  # warns, never fails the load
         return build_source_definitions(self.attributes,
                                         shared=tuple(self.attributes.shared_resources))

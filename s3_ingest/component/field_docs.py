@@ -50,6 +50,23 @@ FIELD_DOCS: dict[str, str] = {
     "group_name": "The asset group in the UI (default: the source's name).",
 }
 
+# The nested models' fields, by model name (pydantic's $defs).
+NESTED_DOCS: dict[str, dict[str, str]] = {
+    "Credentials": {
+        "access_key_id_env": "The NAME of the environment variable holding the access key id.",
+        "secret_access_key_env": "The NAME of the variable holding the secret access key.",
+        "session_token_env": "The NAME of the variable holding a session token (optional).",
+        "profile": "A profile of the AWS config files, instead of keys.",
+        "anonymous": "Unsigned requests, for public buckets.",
+    },
+    "EventsQueue": {
+        "queue_url": "The SQS queue's URL.",
+        "region": "The queue's region (default: the bucket's).",
+        "endpoint": "An SQS-compatible endpoint; omit for AWS.",
+        "max_messages_per_tick": "At most this many messages per sensor tick.",
+    },
+}
+
 # Fields validated from friendlier spellings than their Python types say.
 _JSON_TYPES: dict[str, dict[str, Any]] = {
     "max_file_size": {"anyOf": [{"type": "integer"}, {"type": "string"}]},
@@ -69,3 +86,11 @@ def document_schema(schema: dict[str, Any]) -> None:
             prop.update(_JSON_TYPES[name])
         if name in FIELD_DOCS:
             prop.setdefault("description", FIELD_DOCS[name])
+
+
+def document_nested(schema: dict[str, Any]) -> dict[str, Any]:
+    """Descriptions for the nested models' fields, which the top model's hook cannot reach."""
+    for model, docs in NESTED_DOCS.items():
+        for name, prop in schema.get("$defs", {}).get(model, {}).get("properties", {}).items():
+            prop.setdefault("description", docs.get(name, ""))
+    return schema

@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import ConfigDict, Field, ValidationError, model_validator
 
+from s3_ingest.component.field_docs import document_nested, document_schema
 from s3_ingest.core.sources import Source
 from s3_ingest.core.sources_loader import _describe, _interpolate, _UnsetVariable
 
@@ -15,16 +16,10 @@ COMPONENT_NAME = "S3SourceComponent"
 SharedResourceKey = Literal["s3_ingest_index", "s3_ingest_embedder"]
 
 
-def _document(schema: dict[str, Any]) -> None:
-    from s3_ingest.component.field_docs import document_schema
-
-    document_schema(schema)
-
-
 class S3SourceAttributes(Source):
     """One bucket (and optional prefix) to keep indexed, as one entry of a sources file."""
 
-    model_config = ConfigDict(json_schema_extra=_document)
+    model_config = ConfigDict(json_schema_extra=document_schema)
 
     shared_resources: list[SharedResourceKey] = Field(
         default_factory=lambda: ["s3_ingest_index", "s3_ingest_embedder"],
@@ -34,6 +29,10 @@ class S3SourceAttributes(Source):
             "resource under that key, e.g. an IndexResource on PostgreSQL."
         ),
     )
+
+    @classmethod
+    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        return document_nested(super().model_json_schema(*args, **kwargs))
 
     @model_validator(mode="wrap")
     @classmethod

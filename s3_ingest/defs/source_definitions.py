@@ -20,7 +20,6 @@ from s3_ingest.defs.ingest.assets import build_documents_asset
 from s3_ingest.defs.ingest.checks import build_drift_check, build_source_drift_check
 from s3_ingest.defs.ingest.event_sensors import build_events_sensor
 from s3_ingest.defs.ingest.jobs import build_drift_job, build_sync_job
-from s3_ingest.defs.ingest.queue_visibility import warn_short_visibility_timeouts
 from s3_ingest.defs.ingest.schedules import build_reconcile_schedule
 from s3_ingest.defs.ingest.sensors import build_poll_sensor
 from s3_ingest.defs.resources.embedder import EMBEDDER_KEY, embedder_resource
@@ -48,7 +47,6 @@ def build_source_definitions(
 ) -> Definitions:
     """One source's assets (bucket, documents, chunks, the optional Parquet export), checks,
     jobs, schedule and sensors, with its own S3 (and SQS) resources and the `shared` ones."""
-    warn_short_visibility_timeouts([source])  # warns, never fails the load
     sync_job = build_sync_job(source)
     retrieval = retrieval_definitions([source])
     resources: dict[str, Any] = {

@@ -146,7 +146,8 @@ def test_the_scaffolded_yaml_is_a_valid_component_with_its_folder_name():
 
 def test_the_schema_documents_every_attribute_and_accepts_units():
     schema = S3SourceAttributes.model_json_schema()
-    undocumented = [name for name, prop in schema["properties"].items()
+    models = [schema, *schema["$defs"].values()]
+    undocumented = [name for model in models for name, prop in model["properties"].items()
                     if not prop.get("description")]
     assert undocumented == []
     assert {"type": "string"} in schema["properties"]["max_file_size"]["anyOf"]
