@@ -26,7 +26,8 @@ def test_definitions_load_from_the_sample_sources_file():
     Definitions.validate_loadable(defs)
     repo = defs.get_repository_def()
     assert repo.asset_graph.get(AssetKey(["sample", "documents"])).partitions_def is not None
-    assert {"s3_ingest_index", "s3_ingest_embedder", "s3_sample"} <= set(repo.get_top_level_resources())
+    resources = set(repo.get_top_level_resources())
+    assert {"s3_ingest_index", "s3_ingest_embedder", "s3_sample"} <= resources
     # A concurrency pool per source caps its fetch steps across runs (production dagster.yaml).
     asset = repo.assets_defs_by_key[AssetKey(["sample", "documents"])]
     assert asset.op.pool == "s3_fetch_sample"

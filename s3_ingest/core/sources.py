@@ -172,7 +172,8 @@ class Source(_Strict):
     @classmethod
     def _group_name(cls, value: str | None) -> str | None:
         if value is not None and not _NAME_RE.fullmatch(value):
-            raise ValueError("must start with a letter and hold only letters, digits and underscores")
+            raise ValueError(
+                "must start with a letter and hold only letters, digits and underscores")
         return value
 
     @field_validator("owners")
