@@ -36,15 +36,17 @@ def _names(defs: Definitions) -> dict[str, set[str]]:
 
 
 def test_a_component_builds_what_the_sources_file_builds():
-    component = S3SourceComponent.from_attributes_dict(attributes=HANDBOOK)
+    placed = {**HANDBOOK, "key_prefix": ["docs"], "group_name": "documents"}
+    component = S3SourceComponent.from_attributes_dict(attributes=placed)
     from_yaml = _names(component_defs(component=component))
-    from_file = _names(build_definitions(parse_sources(yaml.safe_dump({"sources": [HANDBOOK]}))))
+    from_file = _names(build_definitions(parse_sources(yaml.safe_dump({"sources": [placed]}))))
     # The standalone location adds only what spans all of its sources: housekeeping.
     assert from_file["jobs"] - from_yaml["jobs"] == {"index_housekeeping"}
     assert from_file["schedules"] - from_yaml["schedules"] == {"index_housekeeping_schedule"}
     for kind in ("assets", "checks", "sensors", "resources"):
         assert from_yaml[kind] == from_file[kind], kind
-    assert {"handbook/documents", "handbook/chunks", "handbook/bucket"} <= from_yaml["assets"]
+    assert {"docs/handbook/documents", "docs/handbook/chunks", "docs/handbook/bucket"} \
+        == from_yaml["assets"]
 
 
 @pytest.mark.parametrize(("attributes", "message"), [
