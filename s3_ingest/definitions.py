@@ -1,6 +1,7 @@
-"""The code location: everything Dagster loads, built from the sources file.
+"""The standalone code location: everything Dagster loads, built from the sources file.
 
-A bad sources file fails the load with one message naming the source and the field.
+A bad sources file fails the load (not the import) with one message naming the source and the
+field.
 """
 
 from __future__ import annotations
@@ -11,24 +12,15 @@ from collections.abc import Sequence
 from dagster import (
     Definitions,
     ExecutorDefinition,
+    definitions,
     in_process_executor,
     multiprocess_executor,
 )
 
 from s3_ingest.core.sources import Source, load_sources
-from s3_ingest.defs.ingest.assets import build_documents_asset
-from s3_ingest.defs.ingest.checks import build_drift_check, build_source_drift_check
 from s3_ingest.defs.ingest.housekeeping import build_housekeeping_job, housekeeping_schedule
-from s3_ingest.defs.ingest.jobs import build_drift_job, build_sync_job
-from s3_ingest.defs.ingest.schedules import build_reconcile_schedule
-from s3_ingest.defs.ingest.event_sensors import build_events_sensor
 from s3_ingest.defs.ingest.queue_visibility import warn_short_visibility_timeouts
-from s3_ingest.defs.ingest.sensors import build_poll_sensor
-from s3_ingest.defs.resources.embedder import embedder_resource
-from s3_ingest.defs.resources.index import index_resource
-from s3_ingest.defs.retrieval.definitions import retrieval_definitions
-from s3_ingest.defs.resources.s3 import s3_resource_for, s3_resource_key
-from s3_ingest.defs.resources.sqs import sqs_resource_for, sqs_resource_key
+from s3_ingest.defs.source_definitions import build_source_definitions, shared_resources
 
 
 EXECUTOR_ENV_VAR = "S3_INGEST_EXECUTOR"
@@ -52,29 +44,24 @@ def executor_for(name: str | None) -> ExecutorDefinition | None:
 
 
 def build_definitions(sources: Sequence[Source], executor: str | None = None) -> Definitions:
+    """The standalone location: each source's definitions, built as the component builds them,
+    plus what spans all sources (the housekeeping job, which removes documents of sources no
+    longer listed, and the executor)."""
     warn_short_visibility_timeouts(sources)  # warns, never fails the load
-    sync_jobs = {source.name: build_sync_job(source) for source in sources}
     housekeeping = build_housekeeping_job(sources)
-    retrieval = retrieval_definitions(sources)
-    return Definitions(
-        executor=executor_for(executor),
-        assets=retrieval.with_lineage([build_documents_asset(source) for source in sources])
-        + retrieval.assets,
-        asset_checks=[build_drift_check(source) for source in sources]
-        + [build_source_drift_check(source) for source in sources],
-        jobs=[*sync_jobs.values(), *(build_drift_job(s) for s in sources), housekeeping],
-        schedules=[build_reconcile_schedule(s, sync_jobs[s.name]) for s in sources]
-        + [housekeeping_schedule(housekeeping)],
-        sensors=[build_poll_sensor(s, sync_jobs[s.name]) for s in sources]
-        + [build_events_sensor(s, sync_jobs[s.name]) for s in sources if s.events]
-        + retrieval.sensors,
-        resources={
-            "index": index_resource(),
-            "embedder": embedder_resource(),
-            **{s3_resource_key(source): s3_resource_for(source) for source in sources},
-            **{sqs_resource_key(s): sqs_resource_for(s) for s in sources if s.events},
-        },
+    return Definitions.merge(
+        *(build_source_definitions(source) for source in sources),
+        Definitions(
+            executor=executor_for(executor),
+            jobs=[housekeeping],
+            schedules=[housekeeping_schedule(housekeeping)],
+            resources=shared_resources(),
+        ),
     )
 
 
-defs = build_definitions(load_sources(), os.environ.get(EXECUTOR_ENV_VAR))
+@definitions
+def defs() -> Definitions:
+    """Read the sources file when Dagster loads the location, not when the module is imported:
+    a project can import this module (or s3_ingest's component) without a sources file."""
+    return build_definitions(load_sources(), os.environ.get(EXECUTOR_ENV_VAR))

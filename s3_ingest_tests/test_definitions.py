@@ -26,7 +26,8 @@ def test_definitions_load_from_the_sample_sources_file():
     Definitions.validate_loadable(defs)
     repo = defs.get_repository_def()
     assert repo.asset_graph.get(AssetKey(["sample", "documents"])).partitions_def is not None
-    assert {"index", "s3_sample"} <= set(repo.get_top_level_resources())
+    resources = set(repo.get_top_level_resources())
+    assert {"s3_ingest_index", "s3_ingest_embedder", "s3_sample"} <= resources
     # A concurrency pool per source caps its fetch steps across runs (production dagster.yaml).
     asset = repo.assets_defs_by_key[AssetKey(["sample", "documents"])]
     assert asset.op.pool == "s3_fetch_sample"
@@ -51,13 +52,24 @@ def test_a_bad_sources_file_fails_the_load_naming_source_and_field(tmp_path):
     bad = tmp_path / "sources.yaml"
     bad.write_text("sources:\n  - name: team_docs\n    bucket: b\n    tag_regex: '(unclosed'\n")
     result = subprocess.run(
-        [sys.executable, "-c", "import s3_ingest.definitions"],
+        [sys.executable, "-m", "dagster", "definitions", "validate", "-m", "s3_ingest.definitions"],
         cwd=tmp_path, env=_env(S3_INGEST_SOURCES=str(bad)), capture_output=True, text=True,
         timeout=120,
     )
     assert result.returncode != 0
-    last = result.stderr.strip().splitlines()[-1]
-    assert "source 'team_docs'" in last and "tag_regex" in last and "does not compile" in last
+    output = result.stdout + result.stderr
+    assert "source 'team_docs': field 'tag_regex': does not compile" in output
+
+
+def test_importing_the_location_reads_nothing(tmp_path):
+    """A project can import the module (and the component) without a sources file: the file is
+    read when Dagster loads the location."""
+    result = subprocess.run(
+        [sys.executable, "-c", "import s3_ingest.definitions, s3_ingest.component"],
+        cwd=tmp_path, env=_env(), capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert not (tmp_path / ".s3_ingest").exists()
 
 
 def test_the_shipped_sources_files_are_valid():

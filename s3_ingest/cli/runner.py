@@ -18,18 +18,16 @@ from s3_ingest.core.listing import list_partitions
 from s3_ingest.core.partition_keys import ROOT_PARTITION, encode_partition
 from s3_ingest.core.plan import PartitionPlan
 from s3_ingest.core.sources import Source
-from s3_ingest.defs.ingest.assets import (
-    build_documents_asset, documents_asset_key, documents_op_name,
-)
-from s3_ingest.defs.ingest.checks import build_source_drift_check
-from s3_ingest.defs.ingest.jobs import build_drift_job, build_sync_job, sync_job_name
+from s3_ingest.defs.ingest.assets import documents_asset_key, documents_op_name
+from s3_ingest.defs.ingest.jobs import sync_job_name
 from s3_ingest.defs.ingest.metadata import counts_of
 from s3_ingest.defs.ingest.partitions import prefix_partitions
-from s3_ingest.defs.resources.index import IndexResource
-from s3_ingest.defs.resources.embedder import embedder_resource
-from s3_ingest.defs.resources.s3 import s3_resource_for, s3_resource_key
-from s3_ingest.defs.retrieval.assets import build_chunks_asset, chunks_asset_key, chunks_op_name
+from s3_ingest.defs.resources.embedder import EMBEDDER_KEY
+from s3_ingest.defs.resources.index import INDEX_KEY, IndexResource
+from s3_ingest.defs.resources.s3 import s3_resource_for
+from s3_ingest.defs.retrieval.assets import chunks_asset_key, chunks_op_name
 from s3_ingest.defs.retrieval.metadata import chunk_counts_of
+from s3_ingest.defs.source_definitions import build_source_definitions
 
 log = logging.getLogger("s3_ingest")
 
@@ -117,14 +115,11 @@ def plan(source: Source, index: IndexResource, *, full: bool, prefix: str | None
 
 
 def source_definitions(source: Source, index: IndexResource) -> Definitions:
-    """One source's assets, checks and jobs, bound to these resources (the CLI's own index;
-    the embedder from the environment, as the code location's)."""
-    return Definitions(
-        assets=[build_documents_asset(source), build_chunks_asset(source)],
-        asset_checks=[build_source_drift_check(source)],
-        jobs=[build_sync_job(source), build_drift_job(source)],
-        resources={"index": index, "embedder": embedder_resource(),
-                   s3_resource_key(source): s3_resource_for(source)},
+    """One source's definitions, built as the code location and the component build them,
+    bound to the CLI's own index."""
+    return Definitions.merge(
+        build_source_definitions(source, shared=(EMBEDDER_KEY,)),
+        Definitions(resources={INDEX_KEY: index}),
     )
 
 

@@ -40,6 +40,7 @@ _EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _TEAM_RE = re.compile(r"team:[A-Za-z0-9_.-]+")
 
 _NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,62}")
+_KEY_PART_RE = re.compile(r"[A-Za-z0-9_]+")
 _ENV_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _SIZE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]i?B?|B)?\s*$", re.IGNORECASE)
 _INTERPOLATION_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
@@ -151,6 +152,29 @@ class Source(_Strict):
     # Shown on the source's assets in the Dagster UI: emails, or team:<name>.
     owners: list[str] = Field(default_factory=list)
     description: str | None = None
+    # Where the source's assets sit among a project's others (issue 22): keys become
+    # <key_prefix...>/<name>/documents, and the UI groups them under group_name (default: name).
+    key_prefix: list[str] = Field(default_factory=list)
+    group_name: str | None = None
+
+    @field_validator("key_prefix", mode="before")
+    @classmethod
+    def _key_prefix(cls, value: Any) -> Any:
+        parts = value.split("/") if isinstance(value, str) else value
+        if isinstance(parts, list):
+            for part in parts:
+                if not isinstance(part, str) or not _KEY_PART_RE.fullmatch(part):
+                    raise ValueError(f"{part!r} is not an asset key part "
+                                     "(letters, digits, underscores)")
+        return parts
+
+    @field_validator("group_name")
+    @classmethod
+    def _group_name(cls, value: str | None) -> str | None:
+        if value is not None and not _NAME_RE.fullmatch(value):
+            raise ValueError(
+                "must start with a letter and hold only letters, digits and underscores")
+        return value
 
     @field_validator("owners")
     @classmethod

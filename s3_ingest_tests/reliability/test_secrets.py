@@ -29,7 +29,7 @@ from s3_ingest.cli.runner import plan
 from s3_ingest.core.sources import Source
 from s3_ingest.defs.ingest.assets import build_documents_asset
 from s3_ingest.defs.ingest.partitions import prefix_partitions
-from s3_ingest.defs.resources.index import IndexResource
+from s3_ingest.defs.resources.index import INDEX_KEY, IndexResource
 from s3_ingest.defs.resources.s3 import s3_resource_for, s3_resource_key
 from s3_ingest_tests.conftest import KEY_ENV, SECRET_ENV, make_source, put_objects
 from s3_ingest_tests.reliability.auth_server import OBJECT_KEY
@@ -245,7 +245,7 @@ def materialize_partition(source: Source, partition: str, index: Path, *, raise_
     instance.add_dynamic_partitions(prefix_partitions(source).name, [partition])
     result = materialize(
         [asset], partition_key=partition, instance=instance,
-        resources={"index": IndexResource(url=str(index)),
+        resources={INDEX_KEY: IndexResource(url=str(index)),
                    s3_resource_key(source): s3_resource_for(source)},
         raise_on_error=raise_on_error,
     )

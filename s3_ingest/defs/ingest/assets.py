@@ -22,11 +22,16 @@ from dagster import (
 from s3_ingest.core.errors import SourceError
 from s3_ingest.core.ingest import DeleteGuardError, IngestOptions, IngestReport, ingest
 from s3_ingest.core.sources import Source
+from s3_ingest.defs.asset_layout import (
+    index_kind, source_asset_key, source_group, source_owners,
+)
 from s3_ingest.defs.ingest.asset_info import asset_description, asset_metadata
 from s3_ingest.defs.ingest.config import IngestConfig
+from s3_ingest.defs.ingest.freshness import documents_freshness
 from s3_ingest.defs.ingest.metadata import report_metadata
 from s3_ingest.defs.ingest.partitions import SOURCE_TAG, prefix_partitions
 from s3_ingest.defs.resources.s3 import s3_resource_key
+from s3_ingest.defs.resources.index import INDEX_KEY
 
 # Faults worth another try: throttling and timeouts that outlasted botocore's own retries.
 # Wrong credentials, a missing bucket or a denied listing are not: they fail at once.
@@ -35,7 +40,7 @@ progress_log = logging.getLogger("s3_ingest.progress")
 
 
 def documents_asset_key(source: Source) -> AssetKey:
-    return AssetKey([source.name, "documents"])
+    return source_asset_key(source, "documents")
 
 
 def documents_op_name(source: Source) -> str:
@@ -61,13 +66,14 @@ def build_documents_asset(source: Source) -> AssetsDefinition:
 
     @asset(
         key=documents_asset_key(source),
-        group_name=source.name,
+        group_name=source_group(source),
         partitions_def=prefix_partitions(source),
-        required_resource_keys={s3_key, "index"},
-        kinds={"s3", "python"},
+        required_resource_keys={s3_key, INDEX_KEY},
+        kinds={"s3", index_kind()},
         description=asset_description(source),
         metadata=asset_metadata(source),
-        owners=list(source.owners) or None,
+        owners=source_owners(source),
+        freshness_policy=documents_freshness(source),
         retry_policy=RetryPolicy(
             max_retries=2, delay=5, backoff=Backoff.EXPONENTIAL, jitter=Jitter.PLUS_MINUS
         ),
@@ -85,7 +91,7 @@ def build_documents_asset(source: Source) -> AssetsDefinition:
             context.instance.add_run_tags(context.run.run_id, {SOURCE_TAG: source.name})
         # S3Resource hands the op its client itself (IAttachDifferentObjectToOpContext).
         client = getattr(context.resources, s3_key)
-        index = context.resources.index.open()
+        index = getattr(context.resources, INDEX_KEY).open()
         options = IngestOptions(
             full=config.full,
             batch_size=config.batch_size,

@@ -27,6 +27,7 @@ from s3_ingest.defs.ingest.assets import documents_asset_key
 from s3_ingest.defs.ingest.partitions import prefix_partitions
 from s3_ingest.defs.resources.s3 import client_of
 from s3_ingest.defs.resources.s3 import s3_resource_key
+from s3_ingest.defs.resources.index import INDEX_KEY
 
 CHECK_NAME = "in_step_with_bucket"
 
@@ -42,13 +43,13 @@ def build_drift_check(source: Source) -> AssetChecksDefinition:
             asset=documents_asset_key(source),
             name=CHECK_NAME,
             partitions_def=prefix_partitions(source),
-            required_resource_keys={s3_key, "index"},
+            required_resource_keys={s3_key, INDEX_KEY},
             description="Index and bucket agree: nothing missing, orphaned or stale.",
             blocking=False,
         )
         def in_step(context: AssetCheckExecutionContext) -> AssetCheckResult:
             client = client_of(getattr(context.resources, s3_key))
-            index = context.resources.index.open()
+            index = getattr(context.resources, INDEX_KEY).open()
             try:
                 drift = partition_drift(client, source, context.partition_key, index)
             except (ClientError, BotoCoreError) as exc:
@@ -84,13 +85,13 @@ def build_source_drift_check(source: Source) -> AssetChecksDefinition:
     @asset_check(
         asset=documents_asset_key(source),
         name=SOURCE_CHECK_NAME,
-        required_resource_keys={s3_key, "index"},
+        required_resource_keys={s3_key, INDEX_KEY},
         description="Every partition of the source: nothing missing, orphaned or stale.",
         blocking=False,
     )
     def source_in_step(context: AssetCheckExecutionContext) -> AssetCheckResult:
         client = client_of(getattr(context.resources, s3_key))
-        index = context.resources.index.open()
+        index = getattr(context.resources, INDEX_KEY).open()
         try:
             listed = list_partitions(client, source.bucket, source.prefix)
             partitions = sorted(set(listed) | set(index.partitions(source.name)))

@@ -35,6 +35,7 @@ from s3_ingest.defs.ingest.run_keys import CHANGE_TAG
 from s3_ingest.defs.ingest.tick_errors import tick_errors
 from s3_ingest.defs.resources.s3 import client_of
 from s3_ingest.defs.resources.sqs import sqs_resource_key
+from s3_ingest.defs.resources.index import INDEX_KEY
 
 EVENTS_SENSOR_INTERVAL_S = 15
 
@@ -80,7 +81,7 @@ def build_events_sensor(source: Source, job: Any = None) -> SensorDefinition:
         default_status=(
             DefaultSensorStatus.RUNNING if source.sensor_running else DefaultSensorStatus.STOPPED
         ),
-        required_resource_keys={sqs_key, "index"},
+        required_resource_keys={sqs_key, INDEX_KEY},
         description=f"Runs the partitions of {source.name} that S3 event notifications name.",
     )
     def events(context: SensorEvaluationContext) -> SensorResult:
@@ -96,7 +97,7 @@ def build_events_sensor(source: Source, job: Any = None) -> SensorDefinition:
         cursor = json.loads(context.cursor)
         with tick_errors(source, "events"):
             return _tick(context, cursor, client_of(getattr(context.resources, sqs_key)),
-                         context.resources.index.open())
+                         getattr(context.resources, INDEX_KEY).open())
 
     def _tick(
         context: SensorEvaluationContext, cursor: dict, sqs: Any, index: Any

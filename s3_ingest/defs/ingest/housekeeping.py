@@ -38,6 +38,7 @@ from s3_ingest.core.index.base import DocumentIndex
 from s3_ingest.core.sources import Source
 from s3_ingest.defs.ingest.partitions import prefix_partitions
 from s3_ingest.defs.resources.s3 import s3_resource_for
+from s3_ingest.defs.resources.index import INDEX_KEY
 
 
 class HousekeepingConfig(Config):
@@ -108,10 +109,10 @@ def plan_metadata(plan: PrunePlan, deleted: dict[str, int], dry_run: bool) -> di
 
 
 def build_housekeeping_job(sources: Sequence[Source]) -> JobDefinition:
-    @op(required_resource_keys={"index"})
+    @op(required_resource_keys={INDEX_KEY})
     def prune_removed(context: OpExecutionContext, config: HousekeepingConfig) -> None:
         plan, deleted = housekeep(
-            context.instance, context.resources.index.open(), sources,
+            context.instance, getattr(context.resources, INDEX_KEY).open(), sources,
             dry_run=config.keep_removed, force=config.force_delete,
             max_delete_share=config.max_delete_share,
         )

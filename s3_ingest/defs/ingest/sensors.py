@@ -31,6 +31,7 @@ from s3_ingest.defs.ingest.pending import pending_runs
 from s3_ingest.defs.ingest.run_keys import CHANGE_TAG, run_key_for
 from s3_ingest.defs.ingest.tick_errors import tick_errors
 from s3_ingest.defs.resources.s3 import client_of, s3_resource_key
+from s3_ingest.defs.resources.index import INDEX_KEY
 
 
 def poll_sensor_name(source: Source) -> str:
@@ -51,7 +52,7 @@ def build_poll_sensor(source: Source, job: Any = None) -> SensorDefinition:
         default_status=(
             DefaultSensorStatus.RUNNING if source.sensor_running else DefaultSensorStatus.STOPPED
         ),
-        required_resource_keys={s3_key, "index"},
+        required_resource_keys={s3_key, INDEX_KEY},
         description=(
             f"Polls s3://{source.bucket}/{source.prefix} every {source.sync_interval}s and runs "
             "the partitions whose objects were added, changed or deleted."
@@ -63,7 +64,7 @@ def build_poll_sensor(source: Source, job: Any = None) -> SensorDefinition:
         cursor = json.loads(context.cursor) if context.cursor else {}
         with tick_errors(source, "poll"):
             client = client_of(getattr(context.resources, s3_key))
-            index = context.resources.index.open()
+            index = getattr(context.resources, INDEX_KEY).open()
             try:
                 result = scan_changes(
                     client, source, index, after=cursor.get("after"),

@@ -19,6 +19,9 @@ from s3_ingest.core.retrieval.embedder_choice import (  # noqa: F401 - re-export
     DEFAULT_HTTP_MODEL, KEY_ENV, MODEL_ENV, URL_ENV, embedder_from_env, local_model_from_env,
 )
 
+# Namespaced, so it cannot clash with a resource of the project s3_ingest is added to.
+EMBEDDER_KEY = "s3_ingest_embedder"
+
 
 class LocalEmbedderResource(ConfigurableResource):
     """A BERT-family sentence model on the CPU; all-MiniLM-L6-v2 unless another is named."""

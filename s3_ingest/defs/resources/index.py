@@ -12,6 +12,9 @@ from s3_ingest.core.index import DocumentIndex, open_index
 
 from s3_ingest.core.index.location import DEFAULT_INDEX_URL, INDEX_ENV_VAR  # noqa: F401
 
+# Namespaced, so a project that adds s3_ingest keeps its own `index` resource (issue 22).
+INDEX_KEY = "s3_ingest_index"
+
 
 class IndexResource(ConfigurableResource):
     url: str = Field(

@@ -21,9 +21,14 @@ from pydantic import Field
 
 from s3_ingest.core.retrieval.chunk_run import ChunkReport, chunk_partition
 from s3_ingest.core.sources import Source
+from s3_ingest.defs.asset_layout import (
+    index_kind, source_asset_key, source_group, source_owners,
+)
 from s3_ingest.defs.ingest.assets import documents_asset_key, progress_log
 from s3_ingest.defs.ingest.partitions import SOURCE_TAG, prefix_partitions
 from s3_ingest.defs.retrieval.metadata import chunk_metadata
+from s3_ingest.defs.resources.index import INDEX_KEY
+from s3_ingest.defs.resources.embedder import EMBEDDER_KEY
 
 
 class ChunksConfig(Config):
@@ -34,7 +39,7 @@ class ChunksConfig(Config):
 
 
 def chunks_asset_key(source: Source) -> AssetKey:
-    return AssetKey([source.name, "chunks"])
+    return source_asset_key(source, "chunks")
 
 
 def chunks_op_name(source: Source) -> str:
@@ -46,10 +51,11 @@ def build_chunks_asset(source: Source, notice: str | None = None) -> AssetsDefin
     @asset(
         key=chunks_asset_key(source),
         deps=[documents_asset_key(source)],
-        group_name=source.name,
+        group_name=source_group(source),
+        owners=source_owners(source),
         partitions_def=prefix_partitions(source),
-        required_resource_keys={"index", "embedder"},
-        kinds={"python"},
+        required_resource_keys={INDEX_KEY, EMBEDDER_KEY},
+        kinds={index_kind()},
         automation_condition=AutomationCondition.eager(),
         tags={SOURCE_TAG: source.name},
         description=(
@@ -59,8 +65,8 @@ def build_chunks_asset(source: Source, notice: str | None = None) -> AssetsDefin
         ),
     )
     def chunks(context: AssetExecutionContext, config: ChunksConfig) -> MaterializeResult:
-        index = context.resources.index.open()
-        embedder = context.resources.embedder.embedder()
+        index = getattr(context.resources, INDEX_KEY).open()
+        embedder = getattr(context.resources, EMBEDDER_KEY).embedder()
         partition = context.partition_key
 
         def progress(report: ChunkReport) -> None:

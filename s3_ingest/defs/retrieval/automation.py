@@ -10,14 +10,18 @@ from __future__ import annotations
 from dagster import AssetSelection, AutomationConditionSensorDefinition, DefaultSensorStatus
 
 from s3_ingest.core.sources import Source
+from s3_ingest.defs.ingest.partitions import SOURCE_TAG
 from s3_ingest.defs.retrieval.assets import chunks_asset_key
 
 
 def build_chunks_automation_sensor(source: Source) -> AutomationConditionSensorDefinition:
     return AutomationConditionSensorDefinition(
         name=f"{source.name}_chunks_automation",
-        # The chunks asset and whatever follows it (the Parquet export, when on).
-        target=AssetSelection.assets(chunks_asset_key(source)).downstream(),
+        # The chunks asset and the source's own assets after it (the Parquet export, when
+        # on) - not a project's assets downstream of chunks: those belong to the project's
+        # automation sensor, and an asset two sensors target fails the load.
+        target=AssetSelection.assets(chunks_asset_key(source)).downstream()
+        & AssetSelection.tag(SOURCE_TAG, source.name),
         default_status=(
             DefaultSensorStatus.RUNNING if source.sensor_running else DefaultSensorStatus.STOPPED
         ),

@@ -7,17 +7,19 @@ from __future__ import annotations
 from dagster import AssetKey, AssetsDefinition, AssetSpec, map_asset_specs
 
 from s3_ingest.core.sources import Source
+from s3_ingest.defs.asset_layout import source_asset_key, source_group, source_owners
 from s3_ingest.defs.ingest.assets import documents_asset_key
 
 
 def bucket_asset_key(source: Source) -> AssetKey:
-    return AssetKey([source.name, "bucket"])
+    return source_asset_key(source, "bucket")
 
 
 def bucket_asset(source: Source) -> AssetSpec:
     return AssetSpec(
         key=bucket_asset_key(source),
-        group_name=source.name,
+        group_name=source_group(source),
+        owners=source_owners(source),
         kinds={"s3"},
         description=f"s3://{source.bucket}/{source.prefix} - the objects this source indexes.",
         metadata={"bucket": source.bucket, "prefix": source.prefix or ""},

@@ -17,8 +17,10 @@ from dagster import (
 )
 
 from s3_ingest.core.sources import Source
+from s3_ingest.defs.asset_layout import source_asset_key, source_group, source_owners
 from s3_ingest.defs.ingest.partitions import SOURCE_TAG, prefix_partitions
 from s3_ingest.defs.retrieval.assets import chunks_asset_key
+from s3_ingest.defs.resources.index import INDEX_KEY
 
 PARQUET_ENV = "S3_INGEST_PARQUET_DIR"
 
@@ -28,16 +30,17 @@ def parquet_folder() -> str | None:
 
 
 def parquet_asset_key(source: Source) -> AssetKey:
-    return AssetKey([source.name, "parquet"])
+    return source_asset_key(source, "parquet")
 
 
 def build_parquet_asset(source: Source, folder: str) -> AssetsDefinition:
     @asset(
         key=parquet_asset_key(source),
         deps=[chunks_asset_key(source)],
-        group_name=source.name,
+        group_name=source_group(source),
+        owners=source_owners(source),
         partitions_def=prefix_partitions(source),
-        required_resource_keys={"index"},
+        required_resource_keys={INDEX_KEY},
         kinds={"parquet"},
         automation_condition=AutomationCondition.eager(),
         tags={SOURCE_TAG: source.name},
@@ -47,7 +50,7 @@ def build_parquet_asset(source: Source, folder: str) -> AssetsDefinition:
         # Imported here: pyarrow costs every process that loads the code location 0.2 s.
         from s3_ingest.core.retrieval.parquet_export import export_partition
 
-        index = context.resources.index.open()
+        index = getattr(context.resources, INDEX_KEY).open()
         written = export_partition(index, source.name, context.partition_key, folder)
         (documents, doc_rows), (chunks, chunk_rows) = written["documents"], written["chunks"]
         return MaterializeResult(metadata={

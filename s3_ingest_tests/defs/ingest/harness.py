@@ -21,7 +21,7 @@ from dagster._core.definitions.sensor_definition import SensorExecutionData
 
 from s3_ingest.core.sources import Source
 from s3_ingest.defs.ingest.assets import build_documents_asset
-from s3_ingest.defs.resources.index import IndexResource
+from s3_ingest.defs.resources.index import INDEX_KEY, IndexResource
 from s3_ingest.defs.resources.s3 import s3_resource_for, s3_resource_key
 from s3_ingest.defs.resources.sqs import sqs_resource_for, sqs_resource_key
 
@@ -41,7 +41,7 @@ class Daemon:
     @property
     def resources(self) -> dict[str, Any]:
         resources: dict[str, Any] = {
-            "index": IndexResource(url=self.index_path),
+            INDEX_KEY: IndexResource(url=self.index_path),
             s3_resource_key(self.source): s3_resource_for(self.source),
         }
         if self.source.events:

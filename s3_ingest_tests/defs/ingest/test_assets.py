@@ -15,7 +15,7 @@ from s3_ingest.core.sources import Source
 from s3_ingest.defs.ingest.assets import build_documents_asset, documents_asset_key
 from s3_ingest.defs.ingest.metadata import counts_of
 from s3_ingest.defs.ingest.partitions import prefix_partitions
-from s3_ingest.defs.resources.index import IndexResource
+from s3_ingest.defs.resources.index import INDEX_KEY, IndexResource
 from s3_ingest.defs.resources.s3 import S3SourceResource, s3_resource_for, s3_resource_key
 from s3_ingest.local_s3_proxy import S3Proxy
 from s3_ingest_tests.conftest import SECRET_ENV, make_source, put_objects
@@ -39,7 +39,7 @@ def run_partition(
         partition_key=partition,
         instance=instance,
         resources={
-            "index": IndexResource(url=str(index_path)),
+            INDEX_KEY: IndexResource(url=str(index_path)),
             s3_resource_key(source): s3_resource_for(source),
         },
         run_config=run_config,
@@ -276,7 +276,7 @@ def test_a_step_that_still_fails_on_throttling_is_retried_by_dagster(
     })
     THROTTLED.clear()
     result = materialize([asset], partition_key="a/", instance=instance, raise_on_error=False,
-                         resources={"index": IndexResource(url=str(index_path)),
+                         resources={INDEX_KEY: IndexResource(url=str(index_path)),
                                     "s3_docs": throttled})
     assert THROTTLED == ["a/"] and result.success
     kinds = [e.event_type_value for e in result.all_events]
@@ -324,7 +324,7 @@ def test_a_run_launched_without_the_source_tag_gets_it(local_s3, s3_client, buck
     instance = DagsterInstance.ephemeral()
     instance.add_dynamic_partitions("docs_prefixes", ["a/"])
     result = materialize([build_documents_asset(source)], partition_key="a/", instance=instance,
-                         resources={"index": IndexResource(url=str(index_path)),
+                         resources={INDEX_KEY: IndexResource(url=str(index_path)),
                                     "s3_docs": s3_resource_for(source)})
     assert result.success
     assert instance.get_run_by_id(result.run_id).tags["s3_ingest/source"] == "docs"

@@ -9,7 +9,7 @@ from dagster import AssetSelection, define_asset_job, DagsterInstance, Definitio
 from s3_ingest.core.index.sqlite import SqliteIndex
 from s3_ingest.defs.ingest.assets import build_documents_asset
 from s3_ingest.defs.ingest.checks import build_drift_check
-from s3_ingest.defs.resources.index import IndexResource
+from s3_ingest.defs.resources.index import INDEX_KEY, IndexResource
 from s3_ingest.defs.resources.s3 import s3_resource_for
 from s3_ingest_tests.conftest import make_source, put_objects
 
@@ -22,7 +22,7 @@ def evaluate(source, index_path, instance, *, with_asset: bool):
     defs = Definitions(
         assets=[asset], asset_checks=[check],
         jobs=[define_asset_job("with_check", selection=AssetSelection.assets(asset.key))],
-        resources={"index": IndexResource(url=index_path), "s3_docs": s3_resource_for(source)},
+        resources={INDEX_KEY: IndexResource(url=index_path), "s3_docs": s3_resource_for(source)},
     )
     job = defs.resolve_job_def("with_check")
     if not with_asset:

@@ -12,7 +12,7 @@ from dagster import DagsterInstance, Definitions
 from s3_ingest.core.documents import Document
 from s3_ingest.core.index.sqlite import SqliteIndex
 from s3_ingest.defs.ingest.housekeeping import build_housekeeping_job
-from s3_ingest.defs.resources.index import IndexResource
+from s3_ingest.defs.resources.index import INDEX_KEY, IndexResource
 from s3_ingest_tests.conftest import make_source, put_objects
 
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
@@ -26,7 +26,7 @@ def doc(source: str, key: str, partition: str) -> Document:
 
 def run_housekeeping(source, path: str, instance: DagsterInstance, **config):
     defs = Definitions(jobs=[build_housekeeping_job([source])],
-                       resources={"index": IndexResource(url=path)})
+                       resources={INDEX_KEY: IndexResource(url=path)})
     return defs.resolve_job_def("index_housekeeping").execute_in_process(
         instance=instance, raise_on_error=False,
         run_config={"ops": {"prune_removed": {"config": config}}},

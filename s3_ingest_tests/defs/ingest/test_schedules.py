@@ -7,8 +7,8 @@ from datetime import datetime, timezone
 from dagster import Definitions, build_schedule_context, instance_for_test
 
 from s3_ingest.defs.ingest.assets import build_documents_asset
-from s3_ingest.defs.resources.index import IndexResource
-from s3_ingest.defs.resources.embedder import LocalEmbedderResource
+from s3_ingest.defs.resources.index import INDEX_KEY, IndexResource
+from s3_ingest.defs.resources.embedder import EMBEDDER_KEY, LocalEmbedderResource
 from s3_ingest.defs.resources.s3 import s3_resource_for
 from s3_ingest.defs.retrieval.assets import build_chunks_asset
 
@@ -24,8 +24,8 @@ def test_schedule_requests_each_partition_with_a_run_key_per_day():
     repo = Definitions(
         assets=[build_documents_asset(source), build_chunks_asset(source)], jobs=[job],
         schedules=[schedule],
-        resources={"index": IndexResource(), "s3_docs": s3_resource_for(source),
-                   "embedder": LocalEmbedderResource()},
+        resources={INDEX_KEY: IndexResource(), "s3_docs": s3_resource_for(source),
+                   EMBEDDER_KEY: LocalEmbedderResource()},
     ).get_repository_def()
     assert schedule.cron_schedule == "0 3 * * *"
     with instance_for_test() as instance:

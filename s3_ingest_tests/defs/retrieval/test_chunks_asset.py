@@ -18,12 +18,13 @@ from s3_ingest.core.index import open_index
 from s3_ingest.definitions import build_definitions
 from s3_ingest.defs.ingest.assets import build_documents_asset
 from s3_ingest.defs.ingest.partitions import prefix_partitions
-from s3_ingest.defs.resources.index import IndexResource
+from s3_ingest.defs.resources.index import INDEX_KEY, IndexResource
 from s3_ingest.defs.resources.s3 import s3_resource_for, s3_resource_key
 from s3_ingest.defs.retrieval.assets import build_chunks_asset
 from s3_ingest.defs.retrieval.parquet import build_parquet_asset
 from s3_ingest_tests.conftest import make_source, put_objects
 from s3_ingest_tests.core.retrieval.fakes import HashingEmbedder
+from s3_ingest.defs.resources.embedder import EMBEDDER_KEY
 
 
 class FakeEmbedderResource(ConfigurableResource):
@@ -53,9 +54,9 @@ def test_a_documents_run_is_followed_by_its_chunks_run(local_s3, s3_client, buck
     documents, chunks = build_documents_asset(source), build_chunks_asset(source)
     instance = DagsterInstance.ephemeral()
     instance.add_dynamic_partitions(prefix_partitions(source).name, ["a/", "b/"])
-    resources = {"index": IndexResource(url=str(tmp_path / "index.db")),
+    resources = {INDEX_KEY: IndexResource(url=str(tmp_path / "index.db")),
                  s3_resource_key(source): s3_resource_for(source),
-                 "embedder": FakeEmbedderResource()}
+                 EMBEDDER_KEY: FakeEmbedderResource()}
     defs = Definitions(assets=[documents, chunks], resources=resources)
 
     def requested(cursor=None):
@@ -106,9 +107,9 @@ def test_parquet_export_is_off_by_default_and_one_line_turns_it_on(
     put_objects(s3_client, bucket, {"a/one.md": "# One\nKestrels hover.\n# Two\nOwls hunt."})
     instance = DagsterInstance.ephemeral()
     instance.add_dynamic_partitions(prefix_partitions(source).name, ["a/"])
-    resources = {"index": IndexResource(url=str(tmp_path / "index.db")),
+    resources = {INDEX_KEY: IndexResource(url=str(tmp_path / "index.db")),
                  s3_resource_key(source): s3_resource_for(source),
-                 "embedder": FakeEmbedderResource()}
+                 EMBEDDER_KEY: FakeEmbedderResource()}
     assets = [build_documents_asset(source), build_chunks_asset(source),
               build_parquet_asset(source, str(tmp_path / "exports"))]
     result = materialize(assets, partition_key="a/", instance=instance, resources=resources)
@@ -159,9 +160,9 @@ def test_the_endpoint_key_never_reaches_dagster(local_s3, s3_client, bucket, tmp
         instance = DagsterInstance.ephemeral()
         instance.add_dynamic_partitions(prefix_partitions(source).name, ["a/"])
         resources = {
-            "index": IndexResource(url=str(tmp_path / "index.db")),
+            INDEX_KEY: IndexResource(url=str(tmp_path / "index.db")),
             s3_resource_key(source): s3_resource_for(source),
-            "embedder": HttpEmbedderResource(base_url=endpoint.url, model="m",
+            EMBEDDER_KEY: HttpEmbedderResource(base_url=endpoint.url, model="m",
                                              api_key=EnvVar("TEST_EMBEDDINGS_KEY")),
         }
         assert materialize([documents], partition_key="a/", instance=instance,

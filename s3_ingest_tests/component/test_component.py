@@ -1,0 +1,156 @@
+"""The component in-process: the same definitions as the sources file, the same messages, keys
+that can be placed, shared resources a project can replace, and Dagster-native health."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import yaml
+from dagster import AssetKey, Definitions, DagsterInvariantViolationError
+from dagster.components.testing.utils import component_defs
+from pydantic import ValidationError
+
+from s3_ingest.component import S3SourceComponent
+from s3_ingest.component.model import S3SourceAttributes
+from s3_ingest.component.scaffolder import S3SourceScaffoldParams, defs_yaml, source_name_for
+from s3_ingest.core.sources import parse_sources
+from s3_ingest.definitions import build_definitions
+from s3_ingest.defs.resources.index import INDEX_KEY, IndexResource
+
+HANDBOOK = {"name": "handbook", "bucket": "acme-docs", "prefix": "handbook/",
+            "sync_interval": "10m", "owners": ["team:docs"]}
+
+
+def _names(defs: Definitions) -> dict[str, set[str]]:
+    repo = defs.get_repository_def()
+    return {
+        "assets": {k.to_user_string() for k in repo.asset_graph.get_all_asset_keys()},
+        "checks": {f"{k.asset_key.to_user_string()}:{k.name}"
+                   for k in repo.asset_graph.asset_check_keys},
+        "jobs": {j.name for j in repo.get_all_jobs() if not j.name.startswith("__")},
+        "sensors": {s.name for s in repo.sensor_defs},
+        "schedules": {s.name for s in repo.schedule_defs},
+        "resources": set(repo.get_top_level_resources()),
+    }
+
+
+def test_a_component_builds_what_the_sources_file_builds():
+    placed = {**HANDBOOK, "key_prefix": ["docs"], "group_name": "documents"}
+    component = S3SourceComponent.from_attributes_dict(attributes=placed)
+    from_yaml = _names(component_defs(component=component))
+    from_file = _names(build_definitions(parse_sources(yaml.safe_dump({"sources": [placed]}))))
+    # The standalone location adds only what spans all of its sources: housekeeping.
+    assert from_file["jobs"] - from_yaml["jobs"] == {"index_housekeeping"}
+    assert from_file["schedules"] - from_yaml["schedules"] == {"index_housekeeping_schedule"}
+    for kind in ("assets", "checks", "sensors", "resources"):
+        assert from_yaml[kind] == from_file[kind], kind
+    assert {"docs/handbook/documents", "docs/handbook/chunks", "docs/handbook/bucket"} \
+        == from_yaml["assets"]
+
+
+@pytest.mark.parametrize(("attributes", "message"), [
+    ({"name": "wiki", "bucket": "s3://wiki"},
+     "S3SourceComponent: source 'wiki': field 'bucket': must be a bare bucket name"),
+    ({"name": "wiki", "bucket": "b", "colour": "blue"},
+     "S3SourceComponent: source 'wiki': field 'colour': unknown field"),
+    ({"name": "wiki"}, "S3SourceComponent: source 'wiki': field 'bucket': is required"),
+    ({"name": "wiki", "bucket": "b", "tag_regex": "(x"},
+     "S3SourceComponent: source 'wiki': field 'tag_regex': does not compile"),
+    ({"name": "wiki", "bucket": "${S3_INGEST_TEST_UNSET_BUCKET}"},
+     "S3SourceComponent: source 'wiki': field 'bucket': environment variable "
+     "S3_INGEST_TEST_UNSET_BUCKET is not set"),
+    ({"name": "wiki", "bucket": "b", "key_prefix": "team a"},
+     "S3SourceComponent: source 'wiki': field 'key_prefix': 'team a' is not an asset key part"),
+])
+def test_bad_attributes_are_refused_naming_component_source_and_field(attributes, message):
+    with pytest.raises(ValidationError) as raised:
+        S3SourceComponent.from_attributes_dict(attributes=attributes)
+    assert message in str(raised.value)
+
+
+def test_variables_are_expanded_as_in_a_sources_file(monkeypatch):
+    monkeypatch.setenv("S3_INGEST_TEST_BUCKET", "from-env")
+    attributes = S3SourceAttributes.model_validate(
+        {"name": "wiki", "bucket": "${S3_INGEST_TEST_BUCKET}", "document_limit": "${N:-50}"})
+    assert (attributes.bucket, attributes.document_limit) == ("from-env", 50)
+
+
+def test_key_prefix_and_group_place_every_asset_and_the_jobs_follow():
+    component = S3SourceComponent.from_attributes_dict(
+        attributes={**HANDBOOK, "key_prefix": "team_a/docs", "group_name": "team_a_docs"})
+    defs = component_defs(component=component)
+    repo = defs.get_repository_def()
+    keys = {k.to_user_string() for k in repo.asset_graph.get_all_asset_keys()}
+    assert keys == {"team_a/docs/handbook/bucket", "team_a/docs/handbook/documents",
+                    "team_a/docs/handbook/chunks"}
+    assert {repo.asset_graph.get(k).group_name for k in repo.asset_graph.get_all_asset_keys()} \
+        == {"team_a_docs"}
+    sync = defs.resolve_job_def("handbook_sync")
+    assert sync.asset_layer.selected_asset_keys == {
+        AssetKey(["team_a", "docs", "handbook", "documents"])}
+
+
+def test_components_share_one_index_and_a_project_can_bring_its_own(tmp_path):
+    wiki = {"name": "wiki", "bucket": "acme-wiki"}
+    two = Definitions.merge(
+        component_defs(component=S3SourceComponent.from_attributes_dict(attributes=HANDBOOK)),
+        component_defs(component=S3SourceComponent.from_attributes_dict(attributes=wiki)),
+    )
+    Definitions.validate_loadable(two)
+
+    # The project's own index under the same key: the components leave that key to it.
+    own = IndexResource(url=str(tmp_path / "team.db"))
+    leave = {"shared_resources": ["s3_ingest_embedder"]}
+    mine = Definitions.merge(
+        component_defs(component=S3SourceComponent.from_attributes_dict(
+            attributes={**HANDBOOK, **leave})),
+        component_defs(component=S3SourceComponent.from_attributes_dict(
+            attributes={**wiki, **leave})),
+        Definitions(resources={INDEX_KEY: own}),
+    )
+    Definitions.validate_loadable(mine)
+    assert mine.resources[INDEX_KEY] is own
+    with pytest.raises(DagsterInvariantViolationError, match="same key 's3_ingest_index'"):
+        Definitions.merge(two, Definitions(resources={INDEX_KEY: own}))
+
+
+def _documents(attributes: dict):
+    defs = component_defs(component=S3SourceComponent.from_attributes_dict(attributes=attributes))
+    return defs.get_repository_def().asset_graph.get(AssetKey([attributes["name"], "documents"]))
+
+
+def test_the_documents_asset_is_fresh_for_a_reconcile_period_plus_sensor_intervals():
+    policy = _documents(HANDBOOK).freshness_policy
+    assert policy.fail_window.to_timedelta() == timedelta(days=1, minutes=30)
+    assert policy.warn_window.to_timedelta() == timedelta(days=1, minutes=10)
+    weekly = _documents({**HANDBOOK, "reconcile_cron": "0 3 * * 0", "sync_interval": "1h"})
+    assert weekly.freshness_policy.fail_window.to_timedelta() == timedelta(days=7, hours=3)
+
+
+def test_assets_carry_kinds_and_owners(monkeypatch):
+    documents = _documents(HANDBOOK)
+    assert documents.kinds == {"s3", "sqlite"} and documents.owners == ["team:docs"]
+    monkeypatch.setenv("S3_INGEST_INDEX_URL", "postgresql://user@127.0.0.1:1/none")
+    assert _documents(HANDBOOK).kinds == {"s3", "postgres"}
+
+
+def test_the_scaffolded_yaml_is_a_valid_component_with_its_folder_name():
+    name = source_name_for("team-handbook")
+    text = defs_yaml("s3_ingest.component.S3SourceComponent", name,
+                     S3SourceScaffoldParams(bucket="acme-docs", path_style=True))
+    document = yaml.safe_load(text)
+    assert document["type"] == "s3_ingest.component.S3SourceComponent"
+    source = S3SourceAttributes.model_validate(document["attributes"])
+    assert (source.name, source.bucket, source.path_style) == ("team_handbook", "acme-docs", True)
+    assert "# credentials:" in text and "# sync_interval:" in text
+
+
+def test_the_schema_documents_every_attribute_and_accepts_units():
+    schema = S3SourceAttributes.model_json_schema()
+    models = [schema, *schema["$defs"].values()]
+    undocumented = [name for model in models for name, prop in model["properties"].items()
+                    if not prop.get("description")]
+    assert undocumented == []
+    assert {"type": "string"} in schema["properties"]["max_file_size"]["anyOf"]
+    assert schema["required"] == ["name", "bucket"]
