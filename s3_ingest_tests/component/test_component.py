@@ -88,7 +88,8 @@ def test_key_prefix_and_group_place_every_asset_and_the_jobs_follow():
         == {"team_a_docs"}
     sync = defs.resolve_job_def("handbook_sync")
     assert sync.asset_layer.selected_asset_keys == {
-        AssetKey(["team_a", "docs", "handbook", "documents"])}
+        AssetKey(["team_a", "docs", "handbook", "documents"]),
+        AssetKey(["team_a", "docs", "handbook", "chunks"])}
 
 
 def test_components_share_one_index_and_a_project_can_bring_its_own(tmp_path):

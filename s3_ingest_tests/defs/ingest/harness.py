@@ -21,7 +21,9 @@ from dagster._core.definitions.sensor_definition import SensorExecutionData
 
 from s3_ingest.core.sources import Source
 from s3_ingest.defs.ingest.assets import build_documents_asset
+from s3_ingest.defs.resources.embedder import EMBEDDER_KEY, LocalEmbedderResource
 from s3_ingest.defs.resources.index import INDEX_KEY, IndexResource
+from s3_ingest.defs.retrieval.assets import build_chunks_asset
 from s3_ingest.defs.resources.s3 import s3_resource_for, s3_resource_key
 from s3_ingest.defs.resources.sqs import sqs_resource_for, sqs_resource_key
 
@@ -50,9 +52,10 @@ class Daemon:
 
     def tick(self, sensor: Any) -> SensorExecutionData:
         """One tick; raises TickFailed with the error Dagster records when the tick fails."""
+        # The sensors target the source's sync job, which selects its chunks too.
         repo = Definitions(
-            assets=[build_documents_asset(self.source)], sensors=[sensor],
-            resources=self.resources,
+            assets=[build_documents_asset(self.source), build_chunks_asset(self.source)],
+            sensors=[sensor], resources=self.resources | {EMBEDDER_KEY: LocalEmbedderResource()},
         ).get_repository_def()
         origin = InProcessCodeLocationOrigin(LoadableTargetOrigin(module_name="s3_ingest"))
         result = get_external_sensor_execution(
