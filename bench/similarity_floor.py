@@ -1,6 +1,6 @@
 """Calibrate the semantic similarity floor (issue 19) on the retrieval bench's labelled corpus.
 
-    .venv/bin/python bench/similarity_floor.py [--floor 0.25]
+    .venv/bin/python bench/similarity_floor.py [--floor X]
 
 For each held-out question: the cosine between it and the best chunk of a document that
 answers it (a true match). For each of a set of queries nothing in the corpus is about: the

@@ -125,7 +125,7 @@ def sync(source_name, prefix, full, force_delete, sources_path, index_url, verbo
 @click.option("--index", "index_url", help="Index URL or path (default $S3_INGEST_INDEX_URL).")
 @click.option("--min-similarity", type=click.FloatRange(-1.0, 1.0),
               help="Cosine below which a passage is no match by meaning "
-                   "(default $S3_INGEST_MIN_SIMILARITY, else 0.25).")
+                   "(default $S3_INGEST_MIN_SIMILARITY, else 0.22).")
 def search(query, source, key_prefix, tags, content_type, limit, mode, as_chunks, as_json,
            index_url, min_similarity) -> None:
     """Search by words (BM25), by meaning (embeddings) or both (fused), with snippets."""

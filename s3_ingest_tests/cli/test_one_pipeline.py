@@ -2,7 +2,9 @@
 chunks in step through runs of the source's sync job; after a `sync --no-chunks` search never
 reads chunks cut from old text, says so, and still finds what changed by keyword; documents
 without chunks (metadata-only, or behind) are found in every mode. Real processes, a real S3
-endpoint, the real offline model."""
+endpoint, the real offline model. Heavier than most tests (about twenty short CLI processes):
+it is the issue's scenario end to end, each step the command a user types, which is what
+broke before."""
 
 from __future__ import annotations
 

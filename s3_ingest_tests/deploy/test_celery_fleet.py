@@ -61,11 +61,12 @@ def test_a_sync_run_executes_its_step_on_a_celery_worker(
         records = instance.all_logs(run.run_id)
         events = [r.dagster_event for r in records if r.dagster_event]
         # The Celery task reports each step it takes, naming the worker that took it: every
-        # step of the run (the sync job's one step: the documents asset) went to our worker.
+        # step of the run (the sync job's two: the documents, then their chunks) went to our
+        # worker.
         delegated = {e.step_key: e.event_specific_data.metadata["Celery worker"].value
                      for e in events if e.message.endswith("in celery worker")}
         started = {e.step_key for e in events if e.event_type == DagsterEventType.STEP_START}
-        assert started == {"docs__documents"}
+        assert started == {"docs__documents", "docs__chunks"}
         assert set(delegated) == started
         assert all(name.startswith(worker.name + "@") for name in delegated.values())
         # ...and the steps' events come from another process than the run's (the launcher's).

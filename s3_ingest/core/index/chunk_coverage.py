@@ -77,8 +77,11 @@ class ChunkCoverage:
         text = self.values.text(source)
         behind_sql = self._sql(
             f"SELECT b.partition, count(*) {_LIVE} WHERE b.source = ? GROUP BY b.partition")
+        # A lookup per document with chunks, not per chunk: the keys come off the
+        # (source, partition, key) index.
         orphan_sql = self._sql(
-            "SELECT DISTINCT c.partition FROM chunks AS c WHERE c.source = ? AND NOT EXISTS "
+            "SELECT DISTINCT c.partition FROM (SELECT DISTINCT source, partition, key FROM "
+            "chunks WHERE source = ?) AS c WHERE NOT EXISTS "
             "(SELECT 1 FROM documents AS d WHERE d.source = c.source AND d.key = c.key)")
         behind = {p: int(n) for p, n in
                   self._read(lambda c: c.execute(behind_sql, (text,)).fetchall())}

@@ -46,6 +46,9 @@ def test_lineage_reads_bucket_documents_chunks(local_s3, bucket):
     assert graph.get(chunks).partitions_def == graph.get(documents).partitions_def
     assert graph.get(chunks).automation_condition is not None
     assert "docs_chunks_automation" in {s.name for s in defs.sensors}
+    # Issue 19: the job every sensor, schedule, backfill and `sync` runs writes both.
+    job = defs.resolve_job_def("docs_sync")
+    assert set(job.asset_layer.selected_asset_keys) == {documents, chunks}
 
 
 def test_a_documents_run_is_followed_by_its_chunks_run(local_s3, s3_client, bucket, tmp_path):
