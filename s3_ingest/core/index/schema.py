@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4  # issue 24: 4 adds documents.principals and the ACL tables
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +171,12 @@ def migrate(conn: Any, owner: SchemaOwner, prefix: str = "") -> None:
     if version < 3:
         for statement in tables_v3(owner.column_types, prefix):
             conn.execute(statement)
-    # Later versions: `if version < 4: ...` here, each step inside the caller's transaction.
+    if version < 4:
+        # Issue 24: who may see each document (principals.py); renumber when merging.
+        from s3_ingest.core.index.principals import schema_v4
+
+        for statement in schema_v4(owner.column_types, prefix):
+            conn.execute(statement)
+    # Later versions: `if version < 5: ...` here, each step inside the caller's transaction.
     if version < SCHEMA_VERSION:
         owner.record_schema_version(conn, SCHEMA_VERSION)
