@@ -43,7 +43,7 @@ def run_serve(url: str, tokens: Any, *, host: str, port: int, workers: int, queu
     _warn_anonymous(tokens)
     if preload:
         service.preload_embedder()
-    app = create_app(service, tokens, mcp=mcp_server.build(service, tokens))
+    app = create_app(service, tokens, mcp=mcp_server.build(service, tokens), host=host)
     log.info("serving %d tokens on http://%s:%d (MCP at /mcp/)", len(tokens), host, port)
     try:
         uvicorn.run(app, host=host, port=port, log_level="info", access_log=True)

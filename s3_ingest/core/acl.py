@@ -74,7 +74,10 @@ def load_rules(spec: str | list[AclRule] | None, bucket: str,
         except (OSError, ValueError) as exc:
             raise ValueError(f"ACL file {path}: {type(exc).__name__}: {_first_line(exc)}") from None
     else:
-        rules = list(spec)
+        try:
+            rules = _RULES.validate_python(list(spec))
+        except ValidationError as exc:
+            raise ValueError(f"inline ACL: {exc.errors()[0]['msg']}") from None
     for rule in rules:
         key_prefix(rule.keyPrefix, bucket)  # validates the bucket of s3:// prefixes
     return rules

@@ -92,9 +92,16 @@ class Problem(BaseModel):
     detail: str
 
 
-def create_app(service: SearchService, tokens: TokenStore, *, mcp: Any = None) -> FastAPI:
+def create_app(service: SearchService, tokens: TokenStore, *, mcp: Any = None,
+               host: str = "127.0.0.1") -> FastAPI:
     """The API over `service`, for the callers of `tokens`; `mcp` (mcp_server.build) is
-    mounted at /mcp behind the same tokens."""
+    mounted at /mcp behind the same tokens (`host`: where the server listens, for the SDK's
+    DNS rebinding protection)."""
+    mcp_app = None
+    if mcp is not None:
+        from s3_ingest.serve.mcp_server import http_app
+
+        mcp_app = http_app(mcp, tokens, host)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -170,10 +177,8 @@ def create_app(service: SearchService, tokens: TokenStore, *, mcp: Any = None) -
         report = await run_in_threadpool(service.health)
         return JSONResponse(report, status_code=200 if report["index"]["reachable"] else 503)
 
-    if mcp is not None:
-        from s3_ingest.serve.mcp_server import authenticated
-
-        app.mount("/mcp", authenticated(mcp.streamable_http_app(), tokens))
+    if mcp_app is not None:
+        app.mount("/mcp", mcp_app)
     return app
 
 

@@ -13,7 +13,7 @@ import functools
 import os
 from typing import Any, Literal
 
-from mcp.server.fastmcp import Context, FastMCP
+from mcp.server.mcpserver import Context, MCPServer
 from starlette.responses import JSONResponse
 
 from s3_ingest.core.index import SearchFilters
@@ -28,18 +28,19 @@ class NotAllowed(PermissionError):
 
 
 def build(service: SearchService, tokens: TokenStore, *, stdio_caller: Caller | None = None
-          ) -> FastMCP:
+          ) -> MCPServer:
     """The MCP server; `stdio_caller` is who a stdio session searches for."""
-    mcp = FastMCP("s3_ingest", stateless_http=True, json_response=True,
-                  streamable_http_path="/", log_level="WARNING")
+    mcp = MCPServer("s3_ingest", log_level="WARNING",
+                    instructions="Search the organisation's documents indexed from S3.")
 
     def caller_of(ctx: Context) -> Caller:
-        request = getattr(ctx.request_context, "request", None)
-        if request is None:
+        headers = ctx.headers
+        if headers is None:
             if stdio_caller is None:
                 raise NotAllowed("no caller: set S3_INGEST_TOKEN")
             return stdio_caller
-        found = tokens.caller(bearer(request.headers.get("authorization")))
+        # The token is verified here, on every call, not trusted for having passed the door.
+        found = tokens.caller(bearer(headers.get("authorization")))
         if found is None:
             raise NotAllowed("a valid bearer token is required")
         return found
@@ -83,8 +84,16 @@ def build(service: SearchService, tokens: TokenStore, *, stdio_caller: Caller | 
     return mcp
 
 
+def http_app(mcp: MCPServer, tokens: TokenStore, host: str) -> Any:
+    """The SDK's streamable HTTP app (stateless, JSON answers) behind the bearer tokens: 401
+    without one. Its lifespan is not run by a mount: the caller runs `mcp.session_manager`."""
+    app = mcp.streamable_http_app(streamable_http_path="/", stateless_http=True,
+                                  json_response=True, host=host)
+    return authenticated(app, tokens)
+
+
 def authenticated(app: Any, tokens: TokenStore) -> Any:
-    """`app` (the SDK's streamable HTTP app) behind the bearer tokens: 401 without one."""
+    """`app` behind the bearer tokens: 401 without a valid one."""
 
     async def guarded(scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "http":

@@ -156,6 +156,12 @@ def sqlite_params(access: Access) -> tuple[str, str, int]:
     return access.allowed_json(), access.denied_json(), 0 if access.deny_unlisted else 1
 
 
+def sqlite_qmark(access: Access) -> tuple[str, list[Any]]:
+    """The filter with `?` placeholders, and its parameters in the order they appear."""
+    allowed, denied, unlisted = sqlite_params(access)
+    return sqlite_clause("?", "?", "?"), [unlisted, allowed, denied]
+
+
 def postgres_clause(name: str) -> str:
     """The access filter on document `d`, with named parameters `<name>_allowed` (text[]),
     `<name>_denied` (text[]) and `<name>_unlisted` (boolean)."""
