@@ -10,7 +10,6 @@ Every route but /health and /openapi.json needs `Authorization: Bearer <token>` 
 search returns only what the token's principals may see (core/index/principals.py).
 """
 
-from __future__ import annotations
 
 import contextlib
 import functools

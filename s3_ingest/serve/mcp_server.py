@@ -7,7 +7,6 @@ answered 401 before it reaches the SDK); over stdio, the token in $S3_INGEST_TOK
 once at start - the process serves the one client that started it.
 """
 
-from __future__ import annotations
 
 import functools
 import os
