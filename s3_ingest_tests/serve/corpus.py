@@ -57,11 +57,13 @@ def acl_rules(rules: list[dict] | None = None) -> dict[str, list[str]]:
     return compiled(load_rules(rules or ACL, "bucket-a"), "bucket-a")  # type: ignore[arg-type]
 
 
-def build_index(url: str, *, embedder=None) -> None:
-    """The 20 documents with the ACL applied; chunked and embedded when given an embedder."""
+def build_index(url: str, *, embedder=None, acl: bool = True) -> None:
+    """The 20 documents with the ACL applied (unless not `acl`); chunked and embedded when given
+    an embedder."""
     with open_index(url) as index:
         index.upsert(ranked_documents())
-        apply_acls(index, {"docs": acl_rules()})
+        if acl:
+            apply_acls(index, {"docs": acl_rules()})
         if embedder is not None:
             from s3_ingest.core.retrieval.chunk_run import chunk_partition
 
@@ -78,3 +80,13 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def write_sources(directory: Path) -> Path:
+    """A sources file naming the corpus's source, with its ACL inline."""
+    import yaml
+
+    path = directory / "sources.yaml"
+    entry = {"name": "docs", "bucket": "bucket-a", "acl": ACL}
+    path.write_text(yaml.safe_dump({"sources": [entry]}), encoding="utf-8")
+    return path
