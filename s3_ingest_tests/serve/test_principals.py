@@ -101,3 +101,24 @@ def test_deny_entries_win_over_allow(serve_url):
 def test_a_bad_acl_is_refused_with_a_clear_message(rules, message):
     with pytest.raises(ValueError, match=message):
         acl_rules(rules)
+
+
+def test_a_version_3_index_migrates_and_keeps_its_documents(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "index.db"
+    with open_index(str(path)) as index:
+        index.upsert(ranked_documents())
+    old = sqlite3.connect(path)  # what version 3 left: no principals, no ACL tables
+    for statement in ("DROP TRIGGER documents_principals", "DROP TABLE acl_rules",
+                      "DROP TABLE acl_state", "ALTER TABLE documents DROP COLUMN principals",
+                      "PRAGMA user_version = 3"):
+        old.execute(statement)
+    old.commit()
+    old.close()
+    with open_index(str(path)) as index:
+        assert index.count() == 20
+        assert stored_principals(index, "docs", key_at(0)) == (True, None)
+        assert apply_acls(index, {"docs": acl_rules()}) == ["docs"]
+        assert [h.key for h in index.search("kestrel", SearchFilters(access=ALICE), 3)] == ALICE_KEYS
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 4

@@ -44,11 +44,17 @@ class Access:
 
 # ------------------------------------------------------------------------------ schema v4
 
-def schema_v4(types: Any, prefix: str) -> list[str]:
-    """The DDL of version 4 for a backend whose column types are `types` (schema.ColumnTypes)."""
+def schema_v4(conn: Any, types: Any, prefix: str) -> list[str]:
+    """The DDL of version 4 for a backend whose column types are `types` (schema.ColumnTypes).
+    Each statement may run again on a database that has its effect already."""
     postgres = types.json == "jsonb"
+    if postgres:
+        add = f"ALTER TABLE {prefix}documents ADD COLUMN IF NOT EXISTS principals {types.json}"
+    else:
+        has = any(row[1] == "principals" for row in conn.execute("PRAGMA table_info(documents)"))
+        add = "" if has else f"ALTER TABLE documents ADD COLUMN principals {types.json}"
     tables = [
-        f"ALTER TABLE {prefix}documents ADD COLUMN principals {types.json}",
+        *([add] if add else []),
         f"CREATE TABLE IF NOT EXISTS {prefix}acl_rules (source {types.text} NOT NULL, "
         f"prefix {types.key} NOT NULL, principals {types.json} NOT NULL, UNIQUE (source, prefix))",
         f"CREATE TABLE IF NOT EXISTS {prefix}acl_state (source {types.text} NOT NULL UNIQUE, "
@@ -66,7 +72,7 @@ def schema_v4(types: Any, prefix: str) -> list[str]:
                     ORDER BY length(r.prefix) DESC LIMIT 1);
                 RETURN NEW;
             END $$""",
-            f"CREATE TRIGGER documents_principals BEFORE INSERT ON {prefix}documents "
+            f"CREATE OR REPLACE TRIGGER documents_principals BEFORE INSERT ON {prefix}documents "
             f"FOR EACH ROW EXECUTE FUNCTION {prefix}s3_ingest_document_principals()",
         ]
     # SQLite cannot change NEW in a BEFORE trigger: the inserted row is updated, and only for

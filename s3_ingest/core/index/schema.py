@@ -175,7 +175,7 @@ def migrate(conn: Any, owner: SchemaOwner, prefix: str = "") -> None:
         # Issue 24: who may see each document (principals.py); renumber when merging.
         from s3_ingest.core.index.principals import schema_v4
 
-        for statement in schema_v4(owner.column_types, prefix):
+        for statement in schema_v4(conn, owner.column_types, prefix):
             conn.execute(statement)
     # Later versions: `if version < 5: ...` here, each step inside the caller's transaction.
     if version < SCHEMA_VERSION:

@@ -27,7 +27,7 @@ def test_postgres_schema_version_is_recorded(fresh_postgres_url: str) -> None:
         assert ix.count() == 0
         with psycopg.connect(fresh_postgres_url) as conn:
             versions = conn.execute("SELECT version FROM s3_ingest_schema_version").fetchall()
-            assert versions == [(postgres_module.SCHEMA_VERSION,)] == [(3,)]
+            assert versions == [(postgres_module.SCHEMA_VERSION,)] == [(4,)]  # 4: issue 24
             tables = {
                 row[0]
                 for row in conn.execute(
@@ -116,7 +116,7 @@ def test_postgres_concurrent_first_use_creates_the_schema_once(fresh_postgres_ur
         assert indexes[0].count() == n
         assert len(indexes[-1].search("quokka", limit=100)) == n
         with psycopg.connect(fresh_postgres_url) as conn:
-            assert conn.execute("SELECT version FROM s3_ingest_schema_version").fetchall() == [(3,)]
+            assert conn.execute("SELECT version FROM s3_ingest_schema_version").fetchall() == [(4,)]  # issue 24
     finally:
         for ix in indexes:
             ix.close()

@@ -31,7 +31,7 @@ def test_file_and_parent_directories_are_created_and_wal_is_on(tmp_path: Path) -
     raw = sqlite3.connect(path)
     try:
         assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert raw.execute("PRAGMA user_version").fetchone()[0] == 3
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == 4  # 4: issue 24
         tables = {r[0] for r in raw.execute("SELECT name FROM sqlite_master")}
         assert {"documents", "documents_fts", "documents_source_partition"} <= tables
     finally:

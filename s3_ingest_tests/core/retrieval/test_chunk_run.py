@@ -127,4 +127,4 @@ def test_a_version_1_index_gains_chunks_and_keeps_its_documents(tmp_path):
     with open_index(path) as ix:
         assert ix.count() == 1 and ix.chunk_count() == 0
         assert chunk_partition(ix, "docs", "p/", HashingEmbedder()).written == 1
-    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 3
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 4  # issue 24

@@ -138,7 +138,7 @@ def test_a_version_2_index_gains_the_stage_and_keeps_its_chunks(backend, tmp_pat
         assert chunk_partition(ix, "docs", "p/", HashingEmbedder()).written == 1
         assert found(ix, "herons") == ["p/a.md"]
     if backend == "sqlite":
-        assert sqlite3.connect(url).execute("PRAGMA user_version").fetchone()[0] == 3
+        assert sqlite3.connect(url).execute("PRAGMA user_version").fetchone()[0] == 4  # issue 24
 
 
 def _downgrade_to_version_2(url: str, backend: str) -> None:
