@@ -14,10 +14,12 @@ log = logging.getLogger("s3_ingest.serve")
 def apply_source_acls(url: str, sources: list[Any] | None, base: Path | None) -> list[str]:
     """Apply the sources' ACLs to the index at `url` (created or migrated if need be); the
     names of the sources whose ACL changed. Without a sources file nothing is applied."""
-    if sources is None:
-        return []
     from s3_ingest.core.acl import source_acls
-    from s3_ingest.core.index import open_index
+    from s3_ingest.core.index import open_index, sqlite_path
+
+    path = sqlite_path(url)
+    if sources is None or (path is not None and not Path(path).expanduser().exists()):
+        return []  # serving creates no index: the read-only open says what to run
     from s3_ingest.core.index.principals import apply_acls
 
     acls = source_acls(sources, base)
