@@ -103,3 +103,19 @@ def test_the_openapi_schema_is_published_with_the_bearer_scheme(tmp_path):
     assert schema["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
     names = {p["name"] for p in schema["paths"]["/search"]["get"]["parameters"]}
     assert names == {"query", "mode", "limit", "source", "prefix", "tag", "content_type", "chunks"}
+
+
+def test_documents_no_acl_covers_are_visible_unless_the_server_denies_them(tmp_path):
+    from s3_ingest.core.index import open_index
+    from s3_ingest_tests.serve.corpus import document
+
+    for deny, expected in ((False, ["open/x.txt"]), (True, [])):
+        url = str(tmp_path / f"index-{deny}.db")
+        with open_index(url) as index:  # a source with no ACL at all
+            index.upsert([document("open/x.txt", "kestrel in the open", source="open")])
+        with api(url, tmp_path, chunked=False, deny_unlisted=deny) as (client, _):
+            answer = client.get("/search", params={"query": "kestrel", "source": "open"},
+                                headers=bearer(OUTSIDER_TOKEN))
+            assert [hit["key"] for hit in answer.json()["hits"]] == expected
+            doc = client.get("/documents/open/open/x.txt", headers=bearer(OUTSIDER_TOKEN))
+            assert doc.status_code == (404 if deny else 200)
