@@ -13,7 +13,6 @@ from s3_ingest.core.acl import compiled, load_rules
 from s3_ingest.core.documents import Document
 from s3_ingest.core.index import open_index
 from s3_ingest.core.index.principals import apply_acls
-from s3_ingest.serve.auth import Caller
 
 ALICE_RANKS = (2, 9, 17)
 ALICE_TOKEN = "alice-token-0123456789abcdef"
@@ -29,9 +28,6 @@ ACL = [
     {"keyPrefix": "s3://bucket-a/team-a/",
      "aclEntries": [{"Name": "alice", "Type": "USER", "Access": "ALLOW"}]},
 ]
-ALICE = Caller("alice", frozenset({"user:alice"}))
-STAFF = Caller("bob", frozenset({"user:bob", "group:staff"}))
-EVE = Caller("eve", frozenset({"user:eve"}))
 
 
 def key_at(rank: int) -> str:
