@@ -260,6 +260,17 @@ def demo(ui, port, verbose) -> None:
         sys.exit(EXIT_USAGE)
 
 
+def _register_serving() -> None:
+    # Issue 24: `serve` and `mcp` live in serve_cli.py (their imports load only when run).
+    from s3_ingest.cli.serve_cli import mcp, serve
+
+    cli.add_command(serve)
+    cli.add_command(mcp)
+
+
+_register_serving()
+
+
 def main() -> None:
     from s3_ingest.core.index.unavailable import IndexUnavailable
 

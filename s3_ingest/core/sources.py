@@ -31,6 +31,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from s3_ingest.core.acl import AclRule
+
 DEFAULT_SOURCES_PATH = "sources.yaml"
 SOURCES_ENV_VAR = "S3_INGEST_SOURCES"
 DEFAULT_DOCUMENT_LIMIT = 10_000
@@ -152,6 +154,9 @@ class Source(_Strict):
     # Shown on the source's assets in the Dagster UI: emails, or team:<name>.
     owners: list[str] = Field(default_factory=list)
     description: str | None = None
+    # Issue 24: who may see its documents when served (core/acl.py): Kendra-style rules inline,
+    # or the path of a Kendra ACL JSON file. None: every authenticated caller.
+    acl: str | list[AclRule] | None = None
     # Where the source's assets sit among a project's others (issue 22): keys become
     # <key_prefix...>/<name>/documents, and the UI groups them under group_name (default: name).
     key_prefix: list[str] = Field(default_factory=list)

@@ -6,6 +6,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from s3_ingest.core.documents import Document
 
@@ -50,6 +51,8 @@ class SearchFilters:
     partition: str | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
     content_type: str | None = None
+    # Issue 24: whose search this is (principals.Access); None searches everything (the CLI).
+    access: Any = None
 
 
 @dataclass(frozen=True, slots=True)

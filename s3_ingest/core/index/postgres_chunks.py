@@ -90,6 +90,11 @@ def fused_statement(
     if filters.tags:
         clauses.append("d.tags @> %(f_tags)s::jsonb")
         params["f_tags"] = values.json(filters.tags)
+    if filters.access is not None:  # issue 24: inside each ranking, before its LIMIT
+        from s3_ingest.core.index.principals import postgres_clause, postgres_params
+
+        clauses.append(postgres_clause("f_access"))
+        params |= postgres_params(filters.access, "f_access")
     where = "".join(f" AND {clause}" for clause in clauses)
     join = "JOIN documents AS d ON d.source = c.source AND d.key = c.key"
     among = "" if candidates is None else " AND c.id = ANY(%(candidates)s)"

@@ -104,6 +104,11 @@ def search_statement(
         # Containment: every given tag, keys matched exactly (dots, spaces, quotes and all).
         clauses.append("d.tags @> %(tags)s::jsonb")
         params["tags"] = values.json(filters.tags)
+    if filters.access is not None:  # issue 24: before ranking, so no hit is cut afterwards
+        from s3_ingest.core.index.principals import postgres_clause, postgres_params
+
+        clauses.append(postgres_clause("access"))
+        params |= postgres_params(filters.access, "access")
     where = "".join(f" AND {clause}" for clause in clauses)
     # Rank every match, keep the best `limit`, and only then build their snippets.
     # Snippet source: the text when it has any; else the title if it matched, else the key.

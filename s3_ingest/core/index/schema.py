@@ -196,7 +196,8 @@ def _chunk_codes_v4(types: ColumnTypes, prefix: str) -> list[str]:
 
 def tables_v4(conn: Any, types: ColumnTypes, prefix: str) -> list[str]:
     """Version 4 (release 0.2.0): chunks behind their documents, vectors' sign-bit codes and
-    the detected media type."""
+    the detected media type (and, run after these by `migrate`, the documents' principals:
+    principals.py)."""
     return [*_chunks_behind_v4(types, prefix), *_chunk_codes_v4(types, prefix),
             *_detected_type_v4(conn, types, prefix)]
 
@@ -227,6 +228,11 @@ def migrate(conn: Any, owner: SchemaOwner, prefix: str = "") -> None:
         for statement in tables_v4(conn, owner.column_types, prefix):
             conn.execute(statement)
         owner.vector_search_v4(conn, prefix)
+        # Issue 24: who may see each document (principals.py).
+        from s3_ingest.core.index.principals import schema_v4
+
+        for statement in schema_v4(conn, owner.column_types, prefix):
+            conn.execute(statement)
     # Later versions: `if version < 5: ...` here, each step inside the caller's transaction.
     if version < SCHEMA_VERSION:
         owner.record_schema_version(conn, SCHEMA_VERSION)

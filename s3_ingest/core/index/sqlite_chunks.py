@@ -72,6 +72,11 @@ def filter_clauses(filters: SearchFilters) -> tuple[list[str], dict[str, Any]]:
             f"WHERE t.key = :f_tk{number} AND t.value = :f_tv{number})"
         )
         params |= {f"f_tk{number}": encodable(tag_key), f"f_tv{number}": encodable(tag_value)}
+    if filters.access is not None:  # issue 24: inside each ranking, before its LIMIT
+        from s3_ingest.core.index.principals import sqlite_clause, sqlite_params
+
+        clauses.append(sqlite_clause(":f_allowed", ":f_denied", ":f_unlisted"))
+        params |= dict(zip(("f_allowed", "f_denied", "f_unlisted"), sqlite_params(filters.access)))
     return clauses, params
 
 

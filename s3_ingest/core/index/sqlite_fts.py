@@ -124,6 +124,12 @@ def search_statement(
             "EXISTS (SELECT 1 FROM json_each(d.tags) AS t WHERE t.key = ? AND t.value = ?)"
         )
         params += [encodable(tag_key), encodable(tag_value)]
+    if filters.access is not None:  # issue 24: before ranking, so no hit is cut afterwards
+        from s3_ingest.core.index.principals import sqlite_qmark
+
+        clause, values = sqlite_qmark(filters.access)
+        clauses.append(clause)
+        params += values
     params.append(int(limit))
     # snippet() on the text column picks the best fragment of the body; when only the
     # title/key matched, it returns the start of the text. Documents without text (metadata

@@ -10,6 +10,8 @@ _SQLITE_V4 = (
     "DROP TABLE chunk_codes", "DROP TABLE chunk_codes_deleted",
     "ALTER TABLE chunks DROP COLUMN code", "ALTER TABLE chunks_staged DROP COLUMN code",
     "DROP TABLE chunks_behind", "ALTER TABLE documents DROP COLUMN detected_type",
+    "DROP TRIGGER documents_principals", "DROP TABLE acl_rules", "DROP TABLE acl_state",
+    "ALTER TABLE documents DROP COLUMN principals",
 )
 
 
@@ -29,5 +31,10 @@ def downgrade_to_version_3(url: str, backend: str, *, version: int = 3) -> None:
         conn.execute("ALTER TABLE chunks_staged DROP COLUMN code")
         conn.execute("DROP TABLE chunks_behind")
         conn.execute("ALTER TABLE documents DROP COLUMN detected_type")
+        conn.execute("DROP TRIGGER documents_principals ON documents")
+        conn.execute("DROP FUNCTION s3_ingest_document_principals()")
+        for table in ("acl_rules", "acl_state"):
+            conn.execute(f"DROP TABLE {table}")
+        conn.execute("ALTER TABLE documents DROP COLUMN principals")
         conn.execute("DELETE FROM s3_ingest_schema_version")
         conn.execute("INSERT INTO s3_ingest_schema_version (version) VALUES (%s)", (version,))
