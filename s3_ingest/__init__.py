@@ -1,3 +1,3 @@
 """s3_ingest: keep a searchable document index in step with S3 buckets, as a Dagster code location."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
