@@ -23,7 +23,8 @@ FIELD_DOCS: dict[str, str] = {
                    "profile, or anonymous; none means the default chain (an IAM role).",
     "extensions": "File extensions to index, case-insensitive, with or without the dot.",
     "include": "Globs on the key relative to the prefix; only matching keys are indexed.",
-    "exclude": "Globs of keys to skip; a glob without / matches the file name at any depth.",
+    "exclude": "Globs of keys to skip; a glob matches at any depth unless it starts with /, "
+               "which anchors it at the prefix.",
     "max_file_size": "Larger objects are skipped and counted: bytes, or a size like 20MB.",
     "document_limit": "At most this many documents per source (default 10000); `unlimited` "
                       "lifts it.",
@@ -48,6 +49,9 @@ FIELD_DOCS: dict[str, str] = {
     "key_prefix": "Asset keys become <key_prefix...>/<name>/documents (and chunks, bucket): a "
                   "list, or parts joined with /.",
     "group_name": "The asset group in the UI (default: the source's name).",
+    "acl": "Who may see the source's documents when served (s3-ingest serve, mcp): Amazon "
+           "Kendra-style rules (keyPrefix, aclEntries) inline, or the path of a Kendra ACL JSON "
+           "file. It mirrors that file, not S3's IAM. None: every authenticated caller.",
 }
 
 # The nested models' fields, by model name (pydantic's $defs).
@@ -58,6 +62,16 @@ NESTED_DOCS: dict[str, dict[str, str]] = {
         "session_token_env": "The NAME of the variable holding a session token (optional).",
         "profile": "A profile of the AWS config files, instead of keys.",
         "anonymous": "Unsigned requests, for public buckets.",
+    },
+    "AclRule": {
+        "keyPrefix": "Keys starting with this (or Kendra's s3://bucket/prefix); the longest "
+                     "matching prefix wins.",
+        "aclEntries": "The users and groups allowed or denied under the prefix.",
+    },
+    "AclEntry": {
+        "Name": "The user's or group's name, as tokens name their principals.",
+        "Type": "USER or GROUP.",
+        "Access": "ALLOW (default) or DENY; a denial wins over an allowance.",
     },
     "EventsQueue": {
         "queue_url": "The SQS queue's URL.",
