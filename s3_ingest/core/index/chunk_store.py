@@ -175,6 +175,22 @@ class ChunkStore(ChunkCoverage, ChunkStage):
         row = self._read(lambda c: c.execute(sql, params).fetchone())
         return int(row[0]) if row else 0
 
+    def has_chunks(self) -> bool:
+        """Whether the index holds any chunk: one row read, where `chunk_count` reads them all
+        (issue 19: a search asks this every time)."""
+        row = self._read(lambda c: c.execute("SELECT 1 FROM chunks LIMIT 1").fetchone())
+        return row is not None
+
+    def chunk_model_names(self) -> list[str]:
+        """The models whose vectors the index holds, one index seek per model (a loose scan
+        of `chunks_model`), where `chunk_models` counts every chunk."""
+        sql = (
+            "WITH RECURSIVE m(model) AS (SELECT min(model) FROM chunks UNION ALL "
+            "SELECT (SELECT min(model) FROM chunks WHERE model > m.model) FROM m "
+            "WHERE m.model IS NOT NULL) SELECT model FROM m WHERE model IS NOT NULL"
+        )
+        return [model for (model,) in self._read(lambda c: c.execute(sql).fetchall())]
+
     def chunk_models(self) -> dict[str, int]:
         """model -> how many chunks carry its vectors (None: chunks not embedded)."""
         sql = "SELECT model, count(*) FROM chunks GROUP BY model"

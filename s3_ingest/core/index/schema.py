@@ -189,8 +189,10 @@ def _chunk_codes_v4(types: ColumnTypes, prefix: str) -> list[str]:
     and published alike) for a backend whose vector search scans codes before it compares
     vectors (SQLite: sqlite_codes.py). A backend that does not use it leaves it NULL."""
     return [
-        f"ALTER TABLE {prefix}{table} ADD COLUMN code {types.blob}"
-        for table in ("chunks", "chunks_staged")
+        *(f"ALTER TABLE {prefix}{table} ADD COLUMN code {types.blob}"
+          for table in ("chunks", "chunks_staged")),
+        # Which models an index holds, answered without reading every chunk (chunk_store.py).
+        f"CREATE INDEX IF NOT EXISTS chunks_model ON {prefix}chunks (model)",
     ]
 
 

@@ -118,7 +118,7 @@ def fused_statement(
             SELECT id, 'semantic' AS kind, row_number() OVER (ORDER BY s, id) AS r FROM (
                 SELECT c.id AS id, vec_distance_cosine(c.embedding, :vector) AS s
                 FROM chunks AS c {join}
-                WHERE c.model = :model AND c.embedding IS NOT NULL{among}{where}
+                WHERE +c.model = :model AND c.embedding IS NOT NULL{among}{where}
                 ORDER BY s LIMIT :depth)""")
         params |= {"vector": vector, "model": model}
         if candidates is not None:
@@ -143,7 +143,8 @@ def fused_statement(
 
 
 # Issue 19: the chunks an approximate step picked, as a JSON array bound once (no SQL length
-# limit on how many).
+# limit on how many). Vector rankings say `+c.model`: looked up by id or scanned in table
+# order, never through the chunks_model index (one more seek per chunk).
 _CANDIDATE_IDS = "(SELECT value FROM json_each(:candidates))"
 
 
@@ -157,7 +158,7 @@ def candidate_statement(filters: SearchFilters, *, vector: bytes, model: str, ca
     join = _JOIN_DOCUMENT if clauses else ""
     sql = f"""
         SELECT c.id FROM chunks AS c {join}
-        WHERE c.id IN {_CANDIDATE_IDS} AND c.model = :model AND c.embedding IS NOT NULL{where}
+        WHERE c.id IN {_CANDIDATE_IDS} AND +c.model = :model AND c.embedding IS NOT NULL{where}
         ORDER BY vec_distance_cosine(c.embedding, :vector), c.id LIMIT :depth
     """
     return sql, params | {"candidates": candidates, "vector": vector, "model": model,

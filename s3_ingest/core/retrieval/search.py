@@ -81,7 +81,7 @@ class Retriever:
 
     def default_mode(self) -> Mode:
         """hybrid once chunks exist, keyword before."""
-        return "hybrid" if self.index.chunk_count() else "keyword"
+        return "hybrid" if self.index.has_chunks() else "keyword"
 
     def search(self, query: str, mode: Mode | None = None, filters: SearchFilters | None = None,
                limit: int = 10, *, chunks: bool = False) -> list[Any]:
@@ -98,7 +98,7 @@ class Retriever:
         if mode not in MODES:
             raise SearchError(f"unknown mode {mode!r}: use one of {', '.join(MODES)}")
         filters = filters or SearchFilters()
-        if not self.index.chunk_count():
+        if not self.index.has_chunks():  # issue 19: not a count of every chunk per search
             if mode != "keyword" or chunks:
                 raise SearchError(
                     "the index has no chunks yet, so nothing to search by meaning: run "
@@ -137,7 +137,7 @@ class Retriever:
         return Results(mode, merged(documents, uncovered, limit), note, behind)
 
     def _stored_model(self) -> str:
-        models = {m for m in self.index.chunk_models() if m is not None}
+        models = set(self.index.chunk_model_names())  # issue 19: an index seek per model
         model = self.embedder.model
         if model not in models:
             raise SearchError(

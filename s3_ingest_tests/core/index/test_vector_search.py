@@ -189,3 +189,17 @@ def test_the_code_scan_returns_the_nearest_codes_by_hamming_distance():
     cutoff = sorted(distance)[19]
     assert all(distance[i - 1] <= cutoff for i in nearest)
     assert {i + 1 for i, d in enumerate(distance) if d < cutoff} <= set(nearest)
+
+
+def test_which_models_an_index_holds_is_answered_from_an_index(index):
+    assert index.has_chunks() and index.chunk_model_names() == [MODEL]
+    other = [ChunkRow("p/all/0001.md", 0, None, None, "x", "h", "d", "other/model", DIM,
+                      Vectors(5).draw(1)[0].tobytes())]
+    index.stage_chunks("t3", "docs", "p/", {"p/all/0001.md": other})
+    index.publish_staged_chunks("t3", "docs", "p/")
+    assert index.chunk_model_names() == ["other/model", MODEL]
+    plan = " ".join(str(row) for row in index._connection().execute(
+        "EXPLAIN QUERY PLAN SELECT min(model) FROM chunks WHERE model > 'a'"))
+    assert "chunks_model" in plan  # a seek, not a read of every chunk
+    index.delete_source("docs")
+    assert not index.has_chunks() and index.chunk_model_names() == []
