@@ -1,0 +1,80 @@
+"""The soak's deployment: LiveDeployment (`dagster dev` with the project's dagster.yaml, moto's S3
+and SQS) with the project's fault proxy between the sources and S3, and what the soak does to
+the deployment itself: kill a run worker with SIGKILL, restart `dagster dev`."""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+from typing import Any
+
+from s3_ingest.local_s3_proxy import ProxySettings, S3Proxy
+from s3_ingest_tests.daemon.live import LiveDeployment
+
+# What a source of the soak needs to ride out 20% faults: many quick attempts (a stall outlasts
+# the read timeout, and is then tried again).
+FAULT_TOLERANT = {"max_attempts": 12, "read_timeout": 1.0, "connect_timeout": 1.0}
+
+
+class SoakDeployment(LiveDeployment):
+    def __init__(self, root: Path, sources: dict[str, dict[str, Any]], fault_share: float,
+                 seed: int) -> None:
+        super().__init__(root, {name: {**FAULT_TOLERANT, **fields}
+                                for name, fields in sources.items()})
+        self.settings = ProxySettings(fault_share=fault_share, stall_s=1.5, seed=seed,
+                                      restore_status=True)
+        self.proxy: S3Proxy | None = None
+
+    def _source(self, name: str, fields: dict[str, Any]) -> dict[str, Any]:
+        if self.proxy is None:  # the server is up by now: the sources read through the proxy
+            self.proxy = S3Proxy(self.server.endpoint_url, self.settings).start()
+        entry = super()._source(name, fields)
+        entry["endpoint"] = self.proxy.url
+        return entry
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    def run_workers(self) -> list[int]:
+        """Processes the code server started to execute runs (its direct children)."""
+        if self.process is None:
+            return []
+        group = self.process.pid
+        procs = _processes()
+        servers = [pid for pid, (_, pgid, cmd) in procs.items()
+                   if pgid == group and "dagster api grpc" in cmd]
+        return [pid for pid, (ppid, _, cmd) in procs.items()
+                if ppid in servers and "multiprocessing" in cmd and "resource_tracker" not in cmd]
+
+    def kill_a_run_worker(self) -> int | None:
+        workers = self.run_workers()
+        if not workers:
+            return None
+        os.kill(workers[0], signal.SIGKILL)
+        return workers[0]
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            super().__exit__(*exc)
+        finally:
+            if self.proxy is not None:
+                self.proxy.stop()
+
+
+def _processes() -> dict[int, tuple[int, int, str]]:
+    """pid -> (parent pid, process group, command line), from /proc."""
+    found: dict[int, tuple[int, int, str]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+            cmd = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode(
+                errors="replace")
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()
+        found[int(entry)] = (int(fields[1]), int(fields[2]), cmd)
+    return found
