@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 from pathlib import Path
 from typing import Any
 
@@ -33,9 +34,35 @@ class SoakDeployment(LiveDeployment):
         entry["endpoint"] = self.proxy.url
         return entry
 
-    def restart(self) -> None:
-        self.stop()
+    def restart(self, drain_s: float = 300) -> str:
+        """Ctrl-C `dagster dev`, and start it again once its processes are gone."""
+        how = self.stop_draining(drain_s)
         self.start()
+        return how
+
+    def stop(self) -> None:
+        self.stop_draining(120)
+
+    def stop_draining(self, drain_s: float) -> str:
+        """Ctrl-C `dagster dev` and wait for its processes to go. The code server outlives
+        `dagster dev` until the runs it executes finish (Dagster's graceful shutdown): those
+        runs end as they would have; only past `drain_s` are they killed."""
+        if self._instance is not None:
+            self._instance.dispose()
+            self._instance = None
+        process, self.process = self.process, None
+        how = "drained"
+        if process is not None:
+            os.kill(process.pid, signal.SIGINT)
+            process.wait(timeout=120)
+            deadline = time.monotonic() + drain_s
+            while _group_alive(process.pid):
+                if time.monotonic() > deadline:
+                    os.killpg(process.pid, signal.SIGKILL)
+                    how = f"killed after {drain_s:.0f} s"
+                    break
+                time.sleep(1)
+        return how
 
     def run_workers(self) -> list[int]:
         """Processes the code server started to execute runs (its direct children)."""
@@ -61,6 +88,14 @@ class SoakDeployment(LiveDeployment):
         finally:
             if self.proxy is not None:
                 self.proxy.stop()
+
+
+def _group_alive(group: int) -> bool:
+    try:
+        os.killpg(group, 0)
+        return True
+    except ProcessLookupError:
+        return False
 
 
 def _processes() -> dict[int, tuple[int, int, str]]:

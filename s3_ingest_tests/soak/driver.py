@@ -136,7 +136,15 @@ class Driver:
     # -- one-off disruptions ----------------------------------------------------------------
     def backfill(self, source: str) -> None:
         partitions = self.live.instance.get_dynamic_partitions(f"{source}_prefixes")
-        backfill_id = launch_backfill(self.live.port, source, sorted(partitions))
+        deadline = time.monotonic() + 120
+        while True:  # the UI answers a while after the daemon
+            try:
+                backfill_id = launch_backfill(self.live.port, source, sorted(partitions))
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(2)
         self.events.append(f"backfill {backfill_id} of {source}: {sorted(partitions)}")
 
     def start_cli_sync(self) -> None:
@@ -165,8 +173,8 @@ class Driver:
         self.events.append(f"no run worker was running within {wait_s:.0f} s: none killed")
 
     def restart(self) -> None:
-        self.live.restart()
-        self.events.append("dagster dev restarted")
+        how = self.live.restart()
+        self.events.append(f"dagster dev restarted (its runs {how})")
 
     def run(self, duration_s: float, pause_s: float) -> None:
         """Change things at random for `duration_s`; the disruptions at set fractions of it."""

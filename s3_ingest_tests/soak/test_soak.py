@@ -33,6 +33,8 @@ def soak(root: Path, *, duration_s: float, pause_s: float, settle_s: float, seed
         driver = Driver(live, seed, restorable=("polled",))
         driver.seed_objects(per_source=6)
         live.start()
+        live.wait_until(lambda: all(set(live.documents(name)) == set(driver.model[name])
+                                    for name in SOURCES), settle_s, "the first fill")
         driver.run(duration_s, pause_s)
         cli = driver.finish_cli_sync()
         seconds, problems = wait_in_step(driver, settle_s)
@@ -44,11 +46,11 @@ def soak(root: Path, *, duration_s: float, pause_s: float, settle_s: float, seed
 
 
 def test_a_compressed_day_ends_exactly_in_step(tmp_path):
-    result, problems = soak(tmp_path, duration_s=100, pause_s=1.0, settle_s=420, seed=21)
+    result, problems = soak(tmp_path, duration_s=90, pause_s=4.0, settle_s=600, seed=21)
     print(json.dumps(result, indent=2))
     assert problems == [], json.dumps(result, indent=2)
-    assert result["operations_total"] > 30
+    assert result["operations_total"] > 15
     assert set(result["faults_injected"]) >= {"slowdown", "internal_error", "reset", "delay"}
-    assert "dagster dev restarted" in result["disruptions"]
+    assert any(e.startswith("dagster dev restarted") for e in result["disruptions"])
     assert any(e.startswith("backfill") for e in result["disruptions"])
     assert result["runs"].get("SUCCESS", 0) > 0
