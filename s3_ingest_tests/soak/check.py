@@ -15,6 +15,7 @@ from s3_ingest.core.listing import list_partitions
 from s3_ingest.core.reconcile import partition_drift
 from s3_ingest.core.retrieval.chunks import text_hash
 from s3_ingest.core.sources import load_sources
+from s3_ingest_tests.daemon.live import IN_FLIGHT
 from s3_ingest_tests.soak.driver import Driver
 
 
@@ -95,10 +96,18 @@ def wait_in_step(driver: Driver, timeout_s: float) -> tuple[float, list[str]]:
         if driver.live.process is not None and driver.live.process.poll() is not None:
             return -1.0, [f"dagster dev exited:\n{driver.live.log()}"]
         problems = differences(driver)
-        if not problems and driver.live.in_flight() == 0:
+        if not problems and not in_flight(driver):
             return time.monotonic() - driver.last_change, []
         time.sleep(2)
     return -1.0, problems
+
+
+def in_flight(driver: Driver) -> list[str]:
+    """Every run not finished yet - documents, chunks and backfill runs alike (a backfill's and
+    the chunks runs carry no source tag)."""
+    return [f"{run.job_name} {run.tags.get('dagster/partition')} {run.status.value} "
+            f"{run.run_id[:8]}" for run in driver.live.instance.get_runs()
+            if run.status.value in IN_FLIGHT]
 
 
 def report(driver: Driver, seconds: float, cli: str) -> dict[str, Any]:
@@ -124,5 +133,6 @@ def report(driver: Driver, seconds: float, cli: str) -> dict[str, Any]:
         "s3_requests": dict(driver.live.proxy.stats.requests),
         "runs": dict(statuses), "runs_retried": retried,
         "seconds_last_change_to_in_step": round(seconds, 1),
-        "failed_for_good": for_good, "disruptions": driver.events, "cli_sync": cli,
+        "failed_for_good": for_good, "in_flight_at_end": in_flight(driver),
+        "disruptions": driver.events, "cli_sync": cli,
     }

@@ -75,12 +75,14 @@ class SoakDeployment(LiveDeployment):
         return [pid for pid, (ppid, _, cmd) in procs.items()
                 if ppid in servers and "multiprocessing" in cmd and "resource_tracker" not in cmd]
 
-    def kill_a_run_worker(self) -> int | None:
+    def kill_a_run_worker(self) -> str | None:
         workers = self.run_workers()
         if not workers:
             return None
+        started = [f"{r.job_name} {r.tags.get('dagster/partition')} {r.run_id[:8]}"
+                   for r in self.instance.get_runs() if r.status.value == "STARTED"]
         os.kill(workers[0], signal.SIGKILL)
-        return workers[0]
+        return f"{workers[0]} (runs started then: {started})"
 
     def __exit__(self, *exc: object) -> None:
         try:

@@ -164,9 +164,9 @@ class Driver:
     def kill_run_worker(self, wait_s: float) -> None:
         deadline = time.monotonic() + wait_s
         while time.monotonic() < deadline:
-            pid = self.live.kill_a_run_worker()
-            if pid is not None:
-                self.events.append(f"SIGKILL run worker {pid}")
+            killed = self.live.kill_a_run_worker()
+            if killed is not None:
+                self.events.append(f"SIGKILL run worker {killed}")
                 return
             self.step()
             time.sleep(0.3)

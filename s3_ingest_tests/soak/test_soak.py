@@ -49,7 +49,7 @@ def test_a_compressed_day_ends_exactly_in_step(tmp_path):
     result, problems = soak(tmp_path, duration_s=90, pause_s=4.0, settle_s=600, seed=21)
     print(json.dumps(result, indent=2))
     assert problems == [], json.dumps(result, indent=2)
-    assert result["operations_total"] > 15
+    assert result["operations_total"] >= 10
     assert set(result["faults_injected"]) >= {"slowdown", "internal_error", "reset", "delay"}
     assert any(e.startswith("dagster dev restarted") for e in result["disruptions"])
     assert any(e.startswith("backfill") for e in result["disruptions"])
