@@ -127,6 +127,8 @@ def report(driver: Driver, seconds: float, cli: str) -> dict[str, Any]:
                    in ("STEP_FAILURE", "RUN_FAILURE")]
             for_good.append(f"{job} {partition}: {' / '.join(m[:200] for m in why[-2:])}")
     return {
+        "killed_runs": [instance.get_run_by_id(run_id).status.value
+                        for run_id in driver.live.killed_runs],
         "operations": dict(driver.operations), "operations_total": sum(driver.operations.values()),
         "objects_at_end": {s: len(m) for s, m in driver.model.items()},
         "faults_injected": dict(driver.live.proxy.stats.faults),

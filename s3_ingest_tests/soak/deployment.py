@@ -26,6 +26,7 @@ class SoakDeployment(LiveDeployment):
         self.settings = ProxySettings(fault_share=fault_share, stall_s=1.5, seed=seed,
                                       restore_status=True)
         self.proxy: S3Proxy | None = None
+        self.killed_runs: list[str] = []
 
     def _source(self, name: str, fields: dict[str, Any]) -> dict[str, Any]:
         if self.proxy is None:  # the server is up by now: the sources read through the proxy
@@ -76,13 +77,17 @@ class SoakDeployment(LiveDeployment):
                 if ppid in servers and "multiprocessing" in cmd and "resource_tracker" not in cmd]
 
     def kill_a_run_worker(self) -> str | None:
+        """SIGKILL the run workers while a documents run is started: which worker runs which
+        run does not show, so every one alive then is killed, and the runs started then are
+        remembered (each ends failed, unless it finished in between)."""
         workers = self.run_workers()
-        if not workers:
+        started = [r for r in self.instance.get_runs() if r.status.value == "STARTED"]
+        if not workers or not any(r.job_name.endswith("_sync") for r in started):
             return None
-        started = [f"{r.job_name} {r.tags.get('dagster/partition')} {r.run_id[:8]}"
-                   for r in self.instance.get_runs() if r.status.value == "STARTED"]
-        os.kill(workers[0], signal.SIGKILL)
-        return f"{workers[0]} (runs started then: {started})"
+        for pid in workers:
+            os.kill(pid, signal.SIGKILL)
+        self.killed_runs = [r.run_id for r in started]
+        return f"{len(workers)} worker(s) while {[r.job_name for r in started]} ran"
 
     def __exit__(self, *exc: object) -> None:
         try:

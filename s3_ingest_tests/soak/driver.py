@@ -47,6 +47,7 @@ class Driver:
     last_change: float = 0.0
     cli: subprocess.Popen | None = None
     _n: int = 0
+    _first: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.rng = random.Random(self.seed)
@@ -83,13 +84,23 @@ class Driver:
     def step(self) -> None:
         source = self.rng.choice(sorted(self.model))
         keys = self._live_keys(source)
-        op = self.rng.choices(
-            ("add", "modify", "delete", "reupload", "new_prefix", "odd_key", "binary",
-             "archive", "restore"),
-            weights=(5, 5, 3, 2, 1, 2, 1, 1, 2))[0]
+        kinds = ("add", "modify", "delete", "reupload", "new_prefix", "odd_key", "binary",
+                 "archive", "restore")
+        if not self.operations["archive"]:  # every kind early on; then at random
+            op = "archive"
+        elif len(self._first) < len(kinds):
+            op = kinds[len(self._first)]
+            self._first.append(op)
+        else:
+            op = self.rng.choices(kinds, weights=(5, 5, 3, 2, 1, 2, 1, 1, 2))[0]
         if op in ("modify", "delete", "reupload", "archive") and not keys:
             op = "add"
-        if op == "restore" and (source not in self.restorable or not self.archived[source]):
+        if op == "restore" and self.archived[self.restorable[0]]:
+            source = self.restorable[0]
+        if op in ("restore", "archive") and source not in self.restorable:
+            source = self.restorable[0]
+            keys = self._live_keys(source)
+        if op == "restore" and not self.archived[source]:
             op = "modify" if keys else "add"
         self.operations[op] += 1
         if op == "add":
@@ -166,9 +177,10 @@ class Driver:
         while time.monotonic() < deadline:
             killed = self.live.kill_a_run_worker()
             if killed is not None:
-                self.events.append(f"SIGKILL run worker {killed}")
+                self.events.append(f"SIGKILL {killed}")
                 return
-            self.step()
+            if self.rng.random() < 0.1:
+                self.step()  # a change now and then brings a run about
             time.sleep(0.3)
         self.events.append(f"no run worker was running within {wait_s:.0f} s: none killed")
 
@@ -181,7 +193,7 @@ class Driver:
         start = time.monotonic()
         plan = [(0.2, lambda: self.backfill(sorted(self.model)[0])),
                 (0.35, self.start_cli_sync),
-                (0.5, lambda: self.kill_run_worker(wait_s=0.2 * duration_s)),
+                (0.5, lambda: self.kill_run_worker(wait_s=max(90.0, 0.2 * duration_s))),
                 (0.7, self.restart)]
         while (elapsed := time.monotonic() - start) < duration_s:
             while plan and elapsed >= plan[0][0] * duration_s:
