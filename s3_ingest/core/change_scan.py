@@ -27,7 +27,7 @@ from s3_ingest.core.listing import _to_listed, iter_pages
 from s3_ingest.core.partition_changes import (
     DELETE, DROP, UPSERT, Change, PartitionChanges, object_version,
 )
-from s3_ingest.core.document_limit import LimitedSelector
+from s3_ingest.core.document_limit import LimitCount
 from s3_ingest.core.plan import PartitionPlan, ScanCounts
 from s3_ingest.core.partition_keys import partition_of
 from s3_ingest.core.sources import Source
@@ -78,7 +78,7 @@ def _compare(
     source: Source,
     objects: list[ListedObject],
     manifest: dict[str, ManifestEntry],
-    selector: LimitedSelector,
+    selector: LimitCount,
 ) -> None:
     for obj in objects:
         partition = partition_of(obj.rel_path)
@@ -130,7 +130,7 @@ def scan_changes(
     nothing can be deleted on the strength of a partial listing.
     """
     deadline = clock() + budget_s
-    selector = LimitedSelector(selector_for(source), source.document_limit, selected_before)
+    selector = LimitCount(selector_for(source), source.document_limit, selected_before)
     result = ScanResult(after=after)
     cpu = StageCpu()
     try:
@@ -142,7 +142,7 @@ def scan_changes(
 
 def _walk(
     client: Any, source: Source, index: DocumentIndex, result: ScanResult,
-    selector: LimitedSelector, cpu: StageCpu, page_size: int, deadline: float,
+    selector: LimitCount, cpu: StageCpu, page_size: int, deadline: float,
     clock: Callable[[], float],
 ) -> None:
     previous = result.after

@@ -191,7 +191,7 @@ class _PartitionIngest:
         if not self.batch:
             return
         with self.cpu.stage("index"):
-            self.index.upsert(self.batch)
+            self.index.upsert(self.batch, document_limit=self.source.document_limit)
         for doc in self.batch:
             if doc.status == "indexed":
                 self.report.indexed += 1

@@ -4,8 +4,9 @@ says is gone.
 
 A listing plan walks the partition page by page and compares each page with the same key range
 of the index (memory stays one page wide); an indexed key of that range that was not listed is
-gone. With a document_limit the walk covers the whole source in key order, so every key's rank
-- and so whether it is in - is the same as the scan's. A plan that names objects is one page:
+gone. With a document_limit the run first walks the source's listing from its start for the
+cutoff (document_limit.py), so whether a key is in is the same as the scan says, whatever the
+index holds yet. A plan that names objects is one page:
 the objects as the scan listed them, the event-named keys and the deletions HEADed first.
 """
 
@@ -17,14 +18,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from s3_ingest.core import fetch as outcomes
-from s3_ingest.core.document_limit import PartitionLimit
+from s3_ingest.core.document_limit import (
+    Cutoff, CutoffSelector, index_cutoff, listing_cutoff,
+)
 from s3_ingest.core.documents import ListedObject
 from s3_ingest.core.fetch import head_object
 from s3_ingest.core.index.base import DocumentIndex, ManifestEntry
 from s3_ingest.core.listing import iter_partition_pages
-from s3_ingest.core.partition_keys import ROOT_PARTITION
 from s3_ingest.core.plan import PartitionPlan
-from s3_ingest.core.selection import SKIP_DOCUMENT_LIMIT, selector_for
+from s3_ingest.core.selection import selector_for
 from s3_ingest.core.sources import Source
 from s3_ingest.core.stage_cpu import StageCpu
 
@@ -40,12 +42,9 @@ class Page:
     heads: int = 0
 
 
-def partition_limit(source: Source, partition: str, index: DocumentIndex) -> PartitionLimit:
-    return PartitionLimit(
-        selector_for(source), source.document_limit,
-        lambda key: index.count_before(source.name, key, partition),
-        contiguous=partition != ROOT_PARTITION,
-    )
+def partition_selector(client: Any, source: Source, partition: str) -> CutoffSelector:
+    """The selection rules of a run or a drift check that lists `partition`."""
+    return CutoffSelector(selector_for(source), listing_cutoff(client, source, partition))
 
 
 def listing_pages(
@@ -53,7 +52,8 @@ def listing_pages(
     cpu: StageCpu | None = None,
 ) -> Iterator[Page]:
     cpu = cpu or StageCpu()
-    selector = partition_limit(source, partition, index)
+    with cpu.stage("list"):
+        selector = partition_selector(client, source, partition)
     previous: str | None = None
     pages = iter_partition_pages(client, source.bucket, source.prefix, partition,
                                  page_size=page_size)
@@ -82,7 +82,6 @@ def _planned_page(
     client: Any, source: Source, plan: PartitionPlan, index: DocumentIndex, pool: Executor,
     cpu: StageCpu,
 ) -> Page:
-    selector = selector_for(source)
     entries = index.entries(source.name, plan.named)
     page = Page([], entries, unlisted_are_gone=False, listed=False)
     objects = list(plan.objects)
@@ -93,24 +92,20 @@ def _planned_page(
 
     heads = list(pool.map(head_of, plan.keys + plan.deletions))
     page.heads = len(heads)
-    over_limit: set[str] = set()
     for head in heads:
         if head.outcome == outcomes.OK:
             objects.append(head.obj)
-            # Named by an event, never listed: its rank is the documents before it in the index.
-            limit = source.document_limit
-            if limit is not None and index.count_before(source.name, head.obj.key) >= limit:
-                over_limit.add(head.obj.key)
         elif head.outcome == outcomes.GONE:
             if head.obj.key in entries:
                 page.gone.append(head.obj.key)
         else:
             page.failed.append((head.obj.key, head.reason or "failed"))
     page.gone.extend(key for key in plan.drops if key in entries)
-    page.objects = [
-        (obj, SKIP_DOCUMENT_LIMIT if obj.key in over_limit else selector.skip_reason(obj))
-        for obj in sorted(objects, key=_key)
-    ]
+    # The scan's objects were ranked by its walk; keys named by an event, never listed, by the
+    # index's cutoff - and the write applies the rule again either way.
+    selector = CutoffSelector(selector_for(source), index_cutoff(index, source)
+                              if plan.keys else Cutoff())
+    page.objects = [(obj, selector.skip_reason(obj)) for obj in sorted(objects, key=_key)]
     # A key the plan names that turned out not selected (past the limit, too large, ...) and
     # that the index holds is dropped, like a listing's.
     page.gone.extend(obj.key for obj, reason in page.objects

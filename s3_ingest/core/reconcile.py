@@ -7,7 +7,7 @@ from typing import Any
 
 from s3_ingest.core.changes import is_changed
 from s3_ingest.core.index.base import DocumentIndex
-from s3_ingest.core.plan_pages import partition_limit
+from s3_ingest.core.plan_pages import partition_selector
 from s3_ingest.core.listing import iter_partition_pages
 from s3_ingest.core.sources import Source
 
@@ -30,7 +30,7 @@ class Drift:
 def partition_drift(client: Any, source: Source, partition: str, index: DocumentIndex) -> Drift:
     """Objects past the source's document_limit are not counted missing: the limit keeps them out."""
     drift = Drift(indexed=index.count(source.name, partition))
-    selector = partition_limit(source, partition, index)
+    selector = partition_selector(client, source, partition)
     previous = None
     # Page by page against the same key range of the index: memory stays one page wide.
     for objects, last in iter_partition_pages(client, source.bucket, source.prefix, partition):

@@ -58,7 +58,8 @@ def test_listing_failing_midway_deletes_nothing_and_keeps_fetched(
     for key in ["c.md", "e.md", "f.md"]:  # on later pages: would be deletions
         s3.delete_object(Bucket=BUCKET, Key=key)
 
-    client = Wrapped(s3, list_objects_v2=_failing_listing(s3, 2, error))
+    # Call 1 is the document_limit walk for the cutoff, call 2 the run's first page.
+    client = Wrapped(s3, list_objects_v2=_failing_listing(s3, 3, error))
     with pytest.raises(SourceError) as info:
         ingest_partition(client, source, ROOT, index, options)
 

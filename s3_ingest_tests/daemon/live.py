@@ -106,7 +106,10 @@ class LiveDeployment:
     def start(self) -> None:
         """`dagster dev -w workspace.yaml` from DAGSTER_HOME, as the README says."""
         self.port = free_port()
-        log = self.log_path.open("w")
+        # The storage exists before `dagster dev` starts: its webserver and daemon creating a
+        # fresh SQLite storage at once can race ("table alembic_version already exists").
+        self.instance.get_runs(limit=1)
+        log = self.log_path.open("a")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "dagster", "dev", "-w", "workspace.yaml",
              "-h", "127.0.0.1", "-p", str(self.port)],

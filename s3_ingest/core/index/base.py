@@ -80,8 +80,10 @@ class DocumentIndex(ABC):
     """
 
     @abstractmethod
-    def upsert(self, documents: Iterable[Document]) -> int:
-        """Insert or replace documents in one transaction; returns how many were written."""
+    def upsert(self, documents: Iterable[Document], document_limit: int | None = None) -> int:
+        """Insert or replace documents in one transaction; returns how many were written. With
+        `document_limit`, the same transaction then keeps only the first N keys of each source
+        written (core/document_limit.py): no reader ever sees more."""
 
     @abstractmethod
     def delete(self, source: str, keys: Iterable[str]) -> int:
@@ -139,9 +141,9 @@ class DocumentIndex(ABC):
         """How many documents the index holds, overall or for a source/partition."""
 
     @abstractmethod
-    def count_before(self, source: str, key: str, exclude_partition: str | None = None) -> int:
-        """How many documents of the source (outside `exclude_partition`) sort before `key`
-        (code point order, as S3 lists): a key's rank for document_limit."""
+    def nth_key(self, source: str, n: int) -> str | None:
+        """The source's n-th key (1-based, code point order as S3 lists), None when it holds
+        fewer: the index's document_limit cutoff."""
 
     @abstractmethod
     def partition_summaries(self, source: str) -> list[PartitionSummary]:

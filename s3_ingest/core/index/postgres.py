@@ -208,6 +208,11 @@ class PostgresIndex(SqlIndex):
         with self._pool().connection() as conn, conn.transaction():
             yield conn
 
+    def _lock_source(self, conn: psycopg.Connection, source: str) -> None:
+        # READ COMMITTED lets two limited writers of one source each trim against a state
+        # without the other's rows; one at a time, each trims against the other's commit.
+        conn.execute("SELECT pg_advisory_xact_lock(hashtext('s3_ingest_limit:' || %s))", (source,))
+
     @contextmanager
     def _reading(self) -> Iterator[psycopg.Connection]:
         with self._pool().connection() as conn:

@@ -40,6 +40,8 @@ _UPSERT = (
 _MANIFEST = ("SELECT key, etag, size, last_modified, version_id, "
              "d.status = 'metadata_only' AND substr(d.reason, 1, 8) = 'archived' "
              "FROM documents AS d ")
+# The n-th key of a source (OFFSET n - 1): code point order in both backends.
+_NTH_KEY = "SELECT key FROM documents WHERE source = ? ORDER BY key LIMIT 1 OFFSET ?"
 _FAILURE_UPSERT = (
     "INSERT INTO failures (source, key, partition, reason, failed_at) VALUES (?, ?, ?, ?, ?) "
     "ON CONFLICT (source, key) DO UPDATE SET partition = excluded.partition, "
@@ -165,13 +167,17 @@ class SqlIndex(ChunkStore, DocumentIndex):
 
     # ------------------------------------------------------------------------------- writes
 
-    def upsert(self, documents: Iterable[Document]) -> int:
+    def upsert(self, documents: Iterable[Document], document_limit: int | None = None) -> int:
         batch = list(documents)
         if not batch:
             return 0
         sql = self._sql(_UPSERT)
+        sources = sorted({self.values.text(doc.source) for doc in batch})
 
         def work(conn: Any) -> int:
+            if document_limit is not None:
+                for source in sources:  # taken first and in one order: writers cannot deadlock
+                    self._lock_source(conn, source)
             indexed_at = self.values.time(datetime.now(timezone.utc))
             # Rows are built inside the transaction: a document that cannot be stored raises and
             # the whole batch rolls back. The last of several documents with one key wins.
@@ -184,9 +190,26 @@ class SqlIndex(ChunkStore, DocumentIndex):
             # transaction (chunk_coverage.py).
             self._supersede_chunks(conn, [(s, k, rows[(s, k)][4], _doc_hash(rows[(s, k)][14]))
                                           for s, k in sorted(rows)])
+            if document_limit is not None:
+                for source in sources:
+                    self._keep_first(conn, source, document_limit)
             return len(batch)
 
         return self._write(work)
+
+    def _keep_first(self, conn: Any, source: str, limit: int) -> None:
+        """document_limit, inside the writing transaction: the source keeps its first `limit`
+        keys (with their chunks), so a key written before others displaces them."""
+        nth = conn.execute(self._sql(_NTH_KEY), (source, limit - 1)).fetchone()
+        if nth is None:
+            return  # fewer documents than the limit
+        for table in ("chunks", "chunks_staged", "documents"):
+            conn.execute(self._sql(f"DELETE FROM {table} WHERE source = ? AND key > ?"),
+                         (source, nth[0]))
+
+    def _lock_source(self, conn: Any, source: str) -> None:
+        """Serialise the limited writers of one source until the transaction ends (a backend
+        whose write transactions are already serial has nothing to do)."""
 
     def delete(self, source: str, keys: Iterable[str]) -> int:
         unique = self._keys(keys)
@@ -326,15 +349,10 @@ class SqlIndex(ChunkStore, DocumentIndex):
         row = self._read(lambda conn: conn.execute(sql, params).fetchone())
         return int(row[0]) if row else 0
 
-    def count_before(self, source: str, key: str, exclude_partition: str | None = None) -> int:
-        sql = "SELECT count(*) FROM documents AS d WHERE d.source = ? AND d.key < ?"
-        params = [self.values.text(source), self.values.text(key)]
-        if exclude_partition is not None:
-            sql += " AND d.partition <> ?"
-            params.append(self.values.text(exclude_partition))
-        sql = self._sql(sql)
-        row = self._read(lambda conn: conn.execute(sql, params).fetchone())
-        return int(row[0]) if row else 0
+    def nth_key(self, source: str, n: int) -> str | None:
+        params = (self.values.text(source), n - 1)
+        row = self._read(lambda conn: conn.execute(self._sql(_NTH_KEY), params).fetchone())
+        return None if row is None else row[0]
 
     def failures(self, source: str | None = None) -> list[FailureRecord]:
         where, params = self._where(source=source)

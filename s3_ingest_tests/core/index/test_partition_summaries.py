@@ -1,5 +1,5 @@
-"""`partition_summaries` and `count_before`: what `s3-ingest status` and document_limit read -
-on both backends."""
+"""`partition_summaries` and `nth_key`: what `s3-ingest status` and document_limit read - on
+both backends."""
 
 from __future__ import annotations
 
@@ -24,11 +24,9 @@ def test_partition_summaries_count_by_status_and_say_when_last_written(
     assert index.partition_summaries("nobody") == []
 
 
-def test_count_before_ranks_a_key_among_the_other_partitions(index: DocumentIndex) -> None:
+def test_nth_key_is_the_index_cutoff_of_a_source(index: DocumentIndex) -> None:
     index.upsert([make_doc(k, partition=k.split("/")[0] + "/") for k in
                   ("a/1.md", "a/2.md", "b/1.md", "c/1.md")]
-                 + [make_doc("a0.md", partition="(root)")])
-    assert index.count_before("docs", "b/0.md", exclude_partition="b/") == 3  # a/*, a0.md
-    assert index.count_before("docs", "b/9.md", exclude_partition="b/") == 3
-    assert index.count_before("docs", "b/1.md") == 3 and index.count_before("docs", "zz") == 5
-    assert index.count_before("docs", "a0.md", exclude_partition="(root)") == 2
+                 + [make_doc("a0.md", partition="(root)"), make_doc("0.md", source="other")])
+    assert [index.nth_key("docs", n) for n in (1, 3, 5, 6)] == ["a/1.md", "a0.md", "c/1.md", None]
+    assert index.nth_key("nobody", 1) is None
