@@ -12,6 +12,8 @@ import json
 import os
 from pathlib import Path
 
+import pytest
+
 from s3_ingest_tests.daemon.live import KEY_ENV, SECRET_ENV
 from s3_ingest_tests.soak.check import differences, drift, report, wait_in_step
 from s3_ingest_tests.soak.deployment import SoakDeployment
@@ -45,6 +47,7 @@ def soak(root: Path, *, duration_s: float, pause_s: float, settle_s: float, seed
     return result, problems
 
 
+@pytest.mark.soak
 def test_a_compressed_day_ends_exactly_in_step(tmp_path):
     result, problems = soak(tmp_path, duration_s=90, pause_s=4.0, settle_s=600, seed=21)
     print(json.dumps(result, indent=2))
