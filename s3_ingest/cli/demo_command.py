@@ -27,6 +27,14 @@ from s3_ingest.cli.sync_command import print_partition, print_scan, print_summar
 from s3_ingest.core.index import SearchFilters, open_index
 from s3_ingest.core.retrieval import Retriever
 from s3_ingest.core.retrieval.local_minilm import LocalMiniLM
+from s3_ingest.core.retrieval.embedder_choice import (
+    KEY_ENV,
+    LOCAL_MODEL_ENV,
+    LOCAL_REVISION_ENV,
+    LOCAL_SHA256_ENV,
+    MODEL_ENV,
+    URL_ENV,
+)
 from s3_ingest.core.sources import load_sources
 from s3_ingest.defs.resources.index import INDEX_ENV_VAR, IndexResource
 from s3_ingest.local_s3 import DEMO_KEY_ID, DEMO_SECRET, LocalS3, upload_tree
@@ -37,6 +45,9 @@ DEMO_QUERIES = ("retention policy", "invoice")
 # Shares no word with the document that answers it (handbook/vacation-policy.md): keyword
 # search finds nothing, search by meaning finds it.
 DEMO_SEMANTIC_QUERY = "staff leave rules"
+
+EMBEDDER_ENV_VARS = (URL_ENV, MODEL_ENV, KEY_ENV)
+LOCAL_MODEL_ENV_VARS = (LOCAL_MODEL_ENV, LOCAL_REVISION_ENV, LOCAL_SHA256_ENV)
 
 
 def _demo_env(endpoint: str) -> dict[str, str]:
@@ -165,6 +176,10 @@ def run_demo(*, ui: bool, ui_port: int, run_config_base: dict[str, Any]) -> int:
         env = _demo_env(s3.endpoint_url) | {"S3_INGEST_SOURCES": str(SOURCES_FILE.resolve()),
                                              INDEX_ENV_VAR: str(Path(index_url).resolve())}
         os.environ.update(env)
+        # The demo is the bundled sample on the bundled offline model, whatever embedder the
+        # shell names for the user's own sources: its runs, searches and UI all use that model.
+        for name in (*EMBEDDER_ENV_VARS, *LOCAL_MODEL_ENV_VARS):
+            os.environ.pop(name, None)
         if ui:
             home = (DEMO_DIR / "dagster_home").resolve()
             home.mkdir()
