@@ -21,6 +21,8 @@ from s3_ingest.cli.sync_report import (
     sync_totals,
 )
 from s3_ingest.cli.vector_warning import echo_vector_warning
+from s3_ingest.core.acl import source_acls
+from s3_ingest.core.index.principals import apply_acls
 from s3_ingest.core.sources import Source
 
 DEFAULT_MAX_KEYS = 20
@@ -118,6 +120,8 @@ def run_sync(
     # is one error before any source is read, not the same failure once per source.
     opened = index.open()
     opened.count()
+    # An ACL changed in the sources file reaches the documents even when nothing else did.
+    apply_acls(opened, source_acls(sources))
     echo_vector_warning(index=opened)  # issue 19: up front, not first at search time
     scans: dict[str, SourcePlan] = {}
     keys = KeyLines(max_keys)

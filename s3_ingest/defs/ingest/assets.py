@@ -31,6 +31,8 @@ from s3_ingest.defs.ingest.freshness import documents_freshness
 from s3_ingest.defs.ingest.metadata import report_metadata
 from s3_ingest.defs.ingest.partitions import SOURCE_TAG, prefix_partitions
 from s3_ingest.defs.resources.s3 import s3_resource_key
+from s3_ingest.core.acl import source_acls
+from s3_ingest.core.index.principals import apply_acls
 from s3_ingest.defs.resources.index import INDEX_KEY
 
 # Faults worth another try: throttling and timeouts that outlasted botocore's own retries.
@@ -92,6 +94,9 @@ def build_documents_asset(source: Source) -> AssetsDefinition:
         # S3Resource hands the op its client itself (IAttachDifferentObjectToOpContext).
         client = getattr(context.resources, s3_key)
         index = getattr(context.resources, INDEX_KEY).open()
+        # The source's ACL rides on its documents from this run on, whoever launched it (a
+        # sensor, the UI, a component's project); a no-op unless the ACL changed (issue 24).
+        apply_acls(index, source_acls([source]))
         options = IngestOptions(
             full=config.full,
             batch_size=config.batch_size,
