@@ -76,19 +76,7 @@ def test_sync_with_a_postgres_password_on_the_command_line_leaves_it_nowhere(
     local_s3, s3_client, bucket, tmp_path
 ):
     put_objects(s3_client, bucket, {"a/kestrel.md": "# Kestrels\nThey hover."})
-    sources = tmp_path / "sources.yaml"
-    sources.write_text(yaml.safe_dump({"sources": [{
-        "name": "docs", "bucket": bucket, "endpoint": local_s3.endpoint_url,
-        "region": "us-east-1", "path_style": True, "max_attempts": 1,
-        "credentials": {"access_key_id_env": KEY_ENV, "secret_access_key_env": SECRET_ENV},
-    }]}))
-    home = tmp_path / "dagster_home"
-    home.mkdir()
-    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
-    password = f"SECRETPASS{uuid.uuid4().hex[:8]}"
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("S3_INGEST_SOURCES", "S3_INGEST_INDEX_URL")}
-    env["DAGSTER_HOME"] = str(home)
+    sources, home, password, env = _cli_setup(local_s3.endpoint_url, bucket, tmp_path)
 
     with fresh_database() as url:  # trust auth: any password is accepted
         index_url = with_password(url, password)
@@ -116,19 +104,7 @@ def test_chunks_runs_with_a_postgres_password_leave_it_nowhere(
     from dagster import DagsterInstance
 
     put_objects(s3_client, bucket, {"a/kestrel.md": "# Kestrels\nThey hover over the dunes."})
-    sources = tmp_path / "sources.yaml"
-    sources.write_text(yaml.safe_dump({"sources": [{
-        "name": "docs", "bucket": bucket, "endpoint": local_s3.endpoint_url,
-        "region": "us-east-1", "path_style": True, "max_attempts": 1,
-        "credentials": {"access_key_id_env": KEY_ENV, "secret_access_key_env": SECRET_ENV},
-    }]}))
-    home = tmp_path / "dagster_home"
-    home.mkdir()
-    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
-    password = f"SECRETPASS{uuid.uuid4().hex[:8]}"
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("S3_INGEST_SOURCES", "S3_INGEST_INDEX_URL")}
-    env["DAGSTER_HOME"] = str(home)
+    sources, home, password, env = _cli_setup(local_s3.endpoint_url, bucket, tmp_path)
 
     with fresh_database() as url:  # trust auth: any password is accepted
         index_url = with_password(url, password)
@@ -147,3 +123,20 @@ def test_chunks_runs_with_a_postgres_password_leave_it_nowhere(
     needle = password.lower().encode()
     assert files_holding(home, needle) == []
     assert [o for o in outputs if needle.decode() in o.lower()] == []
+
+
+def _cli_setup(endpoint: str, bucket: str, tmp_path: Path) -> tuple[Path, Path, str, dict]:
+    """A sources file, a DAGSTER_HOME, a fresh password and the CLI's environment."""
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(yaml.safe_dump({"sources": [{
+        "name": "docs", "bucket": bucket, "endpoint": endpoint,
+        "region": "us-east-1", "path_style": True, "max_attempts": 1,
+        "credentials": {"access_key_id_env": KEY_ENV, "secret_access_key_env": SECRET_ENV},
+    }]}))
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("S3_INGEST_SOURCES", "S3_INGEST_INDEX_URL")}
+    env["DAGSTER_HOME"] = str(home)
+    return sources, home, f"SECRETPASS{uuid.uuid4().hex[:8]}", env
