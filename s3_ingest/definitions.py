@@ -18,9 +18,8 @@ from dagster import (
 )
 
 from s3_ingest.core.sources import Source, load_sources
-from s3_ingest.defs.ingest.housekeeping import build_housekeeping_job, housekeeping_schedule
 from s3_ingest.defs.ingest.queue_visibility import warn_short_visibility_timeouts
-from s3_ingest.defs.source_definitions import build_source_definitions, shared_resources
+from s3_ingest.defs.source_definitions import build_project_definitions, build_source_definitions
 
 
 EXECUTOR_ENV_VAR = "S3_INGEST_EXECUTOR"
@@ -44,19 +43,13 @@ def executor_for(name: str | None) -> ExecutorDefinition | None:
 
 
 def build_definitions(sources: Sequence[Source], executor: str | None = None) -> Definitions:
-    """The standalone location: each source's definitions, built as the component builds them,
-    plus what spans all sources (the housekeeping job, which removes documents of sources no
-    longer listed, and the executor)."""
+    """The standalone location: each source's definitions and the project's, built as a
+    component project builds them, and the executor."""
     warn_short_visibility_timeouts(sources)  # warns, never fails the load
-    housekeeping = build_housekeeping_job(sources)
     return Definitions.merge(
         *(build_source_definitions(source) for source in sources),
-        Definitions(
-            executor=executor_for(executor),
-            jobs=[housekeeping],
-            schedules=[housekeeping_schedule(housekeeping)],
-            resources=shared_resources(),
-        ),
+        build_project_definitions(sources),
+        Definitions(executor=executor_for(executor)),
     )
 
 

@@ -19,7 +19,7 @@ from s3_ingest.core.partition_keys import ROOT_PARTITION, encode_partition
 from s3_ingest.core.plan import PartitionPlan
 from s3_ingest.core.sources import Source
 from s3_ingest.defs.ingest.assets import documents_asset_key, documents_op_name
-from s3_ingest.defs.ingest.jobs import sync_job_name
+from s3_ingest.defs.ingest.jobs import drift_job_name, sync_job_name
 from s3_ingest.defs.ingest.metadata import counts_of
 from s3_ingest.defs.ingest.partitions import prefix_partitions
 from s3_ingest.defs.resources.embedder import EMBEDDER_KEY
@@ -169,7 +169,7 @@ def register_partitions(source: Source, instance: DagsterInstance, partitions: l
 def check_drift(source: Source, index: IndexResource, instance: DagsterInstance) -> Any:
     """Run the source's drift job (every partition against the bucket); returns the check's
     evaluation (passed, metadata), or None when the run failed."""
-    job = source_definitions(source, index).resolve_job_def(f"{source.name}_drift")
+    job = source_definitions(source, index).resolve_job_def(drift_job_name(source))
     result = job.execute_in_process(instance=instance, raise_on_error=False,
                                     run_config=_quiet_logs(), tags={"s3_ingest/launched_by": "cli"})
     evaluations = result.get_asset_check_evaluations()

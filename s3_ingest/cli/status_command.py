@@ -18,6 +18,9 @@ import click
 from s3_ingest.cli.vector_warning import echo_vector_warning
 from s3_ingest.core.index.base import DocumentIndex
 from s3_ingest.core.sources import Source
+from s3_ingest.defs.asset_layout import definition_name
+from s3_ingest.defs.ingest.event_sensors import events_sensor_name
+from s3_ingest.defs.ingest.sensors import poll_sensor_name
 
 
 @dataclass(frozen=True)
@@ -30,12 +33,12 @@ class SensorStatus:
 
 
 def sensor_names(source: Source) -> list[str]:
-    names = [f"{source.name}_poll_sensor"]
+    names = [poll_sensor_name(source)]
     if source.events:
-        names.append(f"{source.name}_events_sensor")
+        names.append(events_sensor_name(source))
     # The chunks assets' automation sensor (defs/retrieval/automation.py): off, and chunks
     # wait for a manual run.
-    names.append(f"{source.name}_chunks_automation")
+    names.append(definition_name(source, "chunks_automation"))
     return names
 
 

@@ -23,7 +23,8 @@ class S3SourceComponent(Component):
 
     Every source of the project shares one index (`s3_ingest_index`, from
     $S3_INGEST_INDEX_URL, default .s3_ingest/index.db) and one embedder
-    (`s3_ingest_embedder`); search it with `s3-ingest search`.
+    (`s3_ingest_embedder`) - unless the project defines a resource of that key itself - and
+    one `index_housekeeping` job; search the index with `s3-ingest search`.
     """
 
     def __init__(self, attributes: S3SourceAttributes) -> None:
@@ -39,9 +40,16 @@ class S3SourceComponent(Component):
         return cls(attributes)
 
     def build_defs(self, context: ComponentLoadContext) -> Definitions:
+        from s3_ingest.component.project import project_of
         from s3_ingest.defs.ingest.queue_visibility import warn_short_visibility_timeouts
-        from s3_ingest.defs.source_definitions import build_source_definitions
+        from s3_ingest.defs.source_definitions import (
+            build_project_definitions, build_source_definitions,
+        )
 
         warn_short_visibility_timeouts([self.attributes])  # warns, never fails the load
-        return build_source_definitions(self.attributes,
-                                        shared=tuple(self.attributes.shared_resources))
+        own = build_source_definitions(self.attributes)
+        project = project_of(context, self.attributes)
+        if not project.is_led_by(self.attributes):
+            return own
+        return Definitions.merge(own, build_project_definitions(
+            project.sources, leave=project.bound_resource_keys()))

@@ -4,31 +4,21 @@ same code with the same messages (naming the component, the source and the field
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import ConfigDict, Field, ValidationError, model_validator
+from pydantic import ConfigDict, ValidationError, model_validator
 
 from s3_ingest.component.field_docs import document_nested, document_schema
 from s3_ingest.core.sources import Source
 from s3_ingest.core.sources_loader import _describe, _interpolate, _UnsetVariable
 
 COMPONENT_NAME = "S3SourceComponent"
-SharedResourceKey = Literal["s3_ingest_index", "s3_ingest_embedder"]
 
 
 class S3SourceAttributes(Source):
     """One bucket (and optional prefix) to keep indexed, as one entry of a sources file."""
 
     model_config = ConfigDict(json_schema_extra=document_schema)
-
-    shared_resources: list[SharedResourceKey] = Field(
-        default_factory=lambda: ["s3_ingest_index", "s3_ingest_embedder"],
-        description=(
-            "The shared resources this component supplies (every source of the project gets "
-            "the same index and embedder). Leave one out when the project defines its own "
-            "resource under that key, e.g. an IndexResource on PostgreSQL."
-        ),
-    )
 
     @classmethod
     def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:

@@ -1,15 +1,17 @@
-"""Everything Dagster holds for one source, built one way for every way s3_ingest is loaded:
-the standalone code location (definitions.py, over a sources file) merges one of these per
-source, and the component (s3_ingest/component) returns one per defs.yaml.
+"""Everything Dagster holds for s3_ingest, built one way for every way it is loaded: the
+standalone code location (definitions.py, over a sources file) merges one source's definitions
+per source and the project's definitions once; a component project gets one source's from each
+defs.yaml, and the project's from one of them (component/project.py).
 
-The index and the embedder are shared by every source of a process: `shared_resources()` hands
-out the same objects each time, so the Definitions of many sources (or many components) merge
-without a clash, and all of them write to one index.
+A source's definitions bind only its own resources (its S3 client, its SQS queue); the index
+and the embedder every source shares come with the project's definitions, under the keys the
+project does not bind itself.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from dagster import ConfigurableResource, Definitions
@@ -19,6 +21,7 @@ from s3_ingest.core.sources import Source
 from s3_ingest.defs.ingest.assets import build_documents_asset
 from s3_ingest.defs.ingest.checks import build_drift_check, build_source_drift_check
 from s3_ingest.defs.ingest.event_sensors import build_events_sensor
+from s3_ingest.defs.ingest.housekeeping import build_housekeeping_job, housekeeping_schedule
 from s3_ingest.defs.ingest.jobs import build_drift_job, build_sync_job
 from s3_ingest.defs.ingest.schedules import build_reconcile_schedule
 from s3_ingest.defs.ingest.sensors import build_poll_sensor
@@ -28,7 +31,6 @@ from s3_ingest.defs.resources.s3 import s3_resource_for, s3_resource_key
 from s3_ingest.defs.resources.sqs import sqs_resource_for, sqs_resource_key
 from s3_ingest.defs.retrieval.definitions import retrieval_definitions
 
-SHARED_RESOURCE_KEYS = (INDEX_KEY, EMBEDDER_KEY)
 _shared: dict[tuple[str, ...], dict[str, ConfigurableResource]] = {}
 
 
@@ -42,11 +44,24 @@ def shared_resources() -> dict[str, ConfigurableResource]:
     return dict(_shared[settings])
 
 
-def build_source_definitions(
-    source: Source, shared: tuple[str, ...] = SHARED_RESOURCE_KEYS
+def build_project_definitions(
+    sources: Sequence[Source], leave: Collection[str] = ()
 ) -> Definitions:
+    """What spans all of a project's sources: the housekeeping job (which removes documents of
+    sources no longer listed) and its schedule, and the shared resources but those under the
+    keys in `leave` (the project binds its own)."""
+    housekeeping = build_housekeeping_job(sources)
+    return Definitions(
+        jobs=[housekeeping],
+        schedules=[housekeeping_schedule(housekeeping)],
+        resources={k: v for k, v in shared_resources().items() if k not in leave},
+    )
+
+
+def build_source_definitions(source: Source, shared: Collection[str] = ()) -> Definitions:
     """One source's assets (bucket, documents, chunks, the optional Parquet export), checks,
-    jobs, schedule and sensors, with its own S3 (and SQS) resources and the `shared` ones."""
+    jobs, schedule and sensors, with its own S3 (and SQS) resources, and the `shared` ones when
+    it is used alone (the command line's runs)."""
     sync_job = build_sync_job(source)
     retrieval = retrieval_definitions([source])
     resources: dict[str, Any] = {

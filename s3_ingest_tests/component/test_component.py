@@ -1,5 +1,6 @@
-"""The component in-process: the same definitions as the sources file, the same messages, keys
-that can be placed, shared resources a project can replace, and Dagster-native health."""
+"""The component in-process, alone: the same definitions as the sources file, the same
+messages, keys that can be placed, and Dagster-native health. (In a project of several:
+test_project.py.)"""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 import yaml
-from dagster import AssetKey, Definitions, DagsterInvariantViolationError
+from dagster import AssetKey, Definitions
 from dagster.components.testing.utils import component_defs
 from pydantic import ValidationError
 
@@ -16,37 +17,21 @@ from s3_ingest.component.model import S3SourceAttributes
 from s3_ingest.component.scaffolder import S3SourceScaffoldParams, defs_yaml, source_name_for
 from s3_ingest.core.sources import parse_sources
 from s3_ingest.definitions import build_definitions
-from s3_ingest.defs.resources.index import INDEX_KEY, IndexResource
+from s3_ingest_tests.component.definition_names import definition_names
 
 HANDBOOK = {"name": "handbook", "bucket": "acme-docs", "prefix": "handbook/",
             "sync_interval": "10m", "owners": ["team:docs"]}
 
 
-def _names(defs: Definitions) -> dict[str, set[str]]:
-    repo = defs.get_repository_def()
-    return {
-        "assets": {k.to_user_string() for k in repo.asset_graph.get_all_asset_keys()},
-        "checks": {f"{k.asset_key.to_user_string()}:{k.name}"
-                   for k in repo.asset_graph.asset_check_keys},
-        "jobs": {j.name for j in repo.get_all_jobs() if not j.name.startswith("__")},
-        "sensors": {s.name for s in repo.sensor_defs},
-        "schedules": {s.name for s in repo.schedule_defs},
-        "resources": set(repo.get_top_level_resources()),
-    }
-
-
 def test_a_component_builds_what_the_sources_file_builds():
     placed = {**HANDBOOK, "key_prefix": ["docs"], "group_name": "documents"}
     component = S3SourceComponent.from_attributes_dict(attributes=placed)
-    from_yaml = _names(component_defs(component=component))
-    from_file = _names(build_definitions(parse_sources(yaml.safe_dump({"sources": [placed]}))))
-    # The standalone location adds only what spans all of its sources: housekeeping.
-    assert from_file["jobs"] - from_yaml["jobs"] == {"index_housekeeping"}
-    assert from_file["schedules"] - from_yaml["schedules"] == {"index_housekeeping_schedule"}
-    for kind in ("assets", "checks", "sensors", "resources"):
-        assert from_yaml[kind] == from_file[kind], kind
+    from_yaml = definition_names(component_defs(component=component))
+    from_file = definition_names(build_definitions(parse_sources(yaml.safe_dump({"sources": [placed]}))))
+    assert from_yaml == from_file
     assert {"docs/handbook/documents", "docs/handbook/chunks", "docs/handbook/bucket"} \
         == from_yaml["assets"]
+    assert {"index_housekeeping", "docs_handbook_sync"} <= from_yaml["jobs"]
 
 
 @pytest.mark.parametrize(("attributes", "message"), [
@@ -86,34 +71,21 @@ def test_key_prefix_and_group_place_every_asset_and_the_jobs_follow():
                     "team_a/docs/handbook/chunks"}
     assert {repo.asset_graph.get(k).group_name for k in repo.asset_graph.get_all_asset_keys()} \
         == {"team_a_docs"}
-    sync = defs.resolve_job_def("handbook_sync")
+    sync = defs.resolve_job_def("team_a_docs_handbook_sync")
     assert sync.asset_layer.selected_asset_keys == {
         AssetKey(["team_a", "docs", "handbook", "documents"]),
         AssetKey(["team_a", "docs", "handbook", "chunks"])}
-
-
-def test_components_share_one_index_and_a_project_can_bring_its_own(tmp_path):
-    wiki = {"name": "wiki", "bucket": "acme-wiki"}
-    two = Definitions.merge(
-        component_defs(component=S3SourceComponent.from_attributes_dict(attributes=HANDBOOK)),
-        component_defs(component=S3SourceComponent.from_attributes_dict(attributes=wiki)),
-    )
-    Definitions.validate_loadable(two)
-
-    # The project's own index under the same key: the components leave that key to it.
-    own = IndexResource(url=str(tmp_path / "team.db"))
-    leave = {"shared_resources": ["s3_ingest_embedder"]}
-    mine = Definitions.merge(
-        component_defs(component=S3SourceComponent.from_attributes_dict(
-            attributes={**HANDBOOK, **leave})),
-        component_defs(component=S3SourceComponent.from_attributes_dict(
-            attributes={**wiki, **leave})),
-        Definitions(resources={INDEX_KEY: own}),
-    )
-    Definitions.validate_loadable(mine)
-    assert mine.resources[INDEX_KEY] is own
-    with pytest.raises(DagsterInvariantViolationError, match="same key 's3_ingest_index'"):
-        Definitions.merge(two, Definitions(resources={INDEX_KEY: own}))
+    # Every other name follows the prefix too: a second team's `handbook` loads beside it
+    # (test_project.py).
+    names = definition_names(defs)
+    assert names["sensors"] == {"team_a_docs_handbook_poll_sensor",
+                                "team_a_docs_handbook_chunks_automation"}
+    assert names["schedules"] == {"team_a_docs_handbook_reconcile_schedule",
+                                  "index_housekeeping_schedule"}
+    assert "s3_team_a_docs_handbook" in names["resources"]
+    documents = repo.asset_graph.get(AssetKey(["team_a", "docs", "handbook", "documents"]))
+    assert documents.partitions_def.name == "team_a_docs_handbook_prefixes"
+    assert documents.tags["s3_ingest/source"] == "team_a_docs_handbook"
 
 
 def _documents(attributes: dict):

@@ -23,7 +23,7 @@ from s3_ingest.core.errors import SourceError
 from s3_ingest.core.ingest import DeleteGuardError, IngestOptions, IngestReport, ingest
 from s3_ingest.core.sources import Source
 from s3_ingest.defs.asset_layout import (
-    index_kind, source_asset_key, source_group, source_owners,
+    index_kind, source_asset_key, source_group, source_id, source_owners,
 )
 from s3_ingest.defs.ingest.asset_info import asset_description, asset_metadata
 from s3_ingest.defs.ingest.config import IngestConfig
@@ -79,18 +79,18 @@ def build_documents_asset(source: Source) -> AssetsDefinition:
         retry_policy=RetryPolicy(
             max_retries=2, delay=5, backoff=Backoff.EXPONENTIAL, jitter=Jitter.PLUS_MINUS
         ),
-        tags={SOURCE_TAG: source.name},
+        tags={SOURCE_TAG: source_id(source)},
         # One pool per source caps its concurrent fetch steps across runs and machines
         # (`dagster instance concurrency set s3_fetch_<source> N`, or the pools default_limit).
-        pool=f"s3_fetch_{source.name}",
+        pool=f"s3_fetch_{source_id(source)}",
     )
     def documents(context: AssetExecutionContext, config: IngestConfig) -> MaterializeResult:
         partition = context.partition_key
-        if context.run.tags.get(SOURCE_TAG) != source.name:
+        if context.run.tags.get(SOURCE_TAG) != source_id(source):
             # Launched without it (the asset page's Materialize, a backfill): the run is
             # tagged now, so it is found by its source like every other run. (The run queue
             # only sees tags at launch: the source's pool holds such runs to its limit.)
-            context.instance.add_run_tags(context.run.run_id, {SOURCE_TAG: source.name})
+            context.instance.add_run_tags(context.run.run_id, {SOURCE_TAG: source_id(source)})
         # S3Resource hands the op its client itself (IAttachDifferentObjectToOpContext).
         client = getattr(context.resources, s3_key)
         index = getattr(context.resources, INDEX_KEY).open()

@@ -26,6 +26,7 @@ from s3_ingest.core.partition_changes import DELETE, UPSERT, Change, PartitionCh
 from s3_ingest.core.events import REMOVED, ObjectEvent, NotAnS3Event, already_indexed, parse_message
 from s3_ingest.core.partition_keys import partition_of
 from s3_ingest.core.sources import Source
+from s3_ingest.defs.asset_layout import definition_name, source_id
 from s3_ingest.defs.ingest.assets import documents_op_name
 from s3_ingest.defs.ingest.config import plan_run_config
 from s3_ingest.defs.ingest.partitions import SOURCE_TAG, add_new_partitions, prefix_partitions
@@ -41,7 +42,7 @@ EVENTS_SENSOR_INTERVAL_S = 15
 
 
 def events_sensor_name(source: Source) -> str:
-    return f"{source.name}_events_sensor"
+    return definition_name(source, "events_sensor")
 
 
 def _delete(sqs: Any, queue_url: str, handles: list[str]) -> tuple[list[str], int]:
@@ -160,7 +161,7 @@ def build_events_sensor(source: Source, job: Any = None) -> SensorDefinition:
                     run_key=change_key,
                     partition_key=partition,
                     run_config=run_config,
-                    tags={"s3_ingest/trigger": "events", SOURCE_TAG: source.name,
+                    tags={"s3_ingest/trigger": "events", SOURCE_TAG: source_id(source),
                           CHANGE_TAG: change_key},
                 )
             )

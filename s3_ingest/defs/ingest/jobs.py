@@ -7,13 +7,18 @@ from dagster import AssetCheckKey, AssetSelection, define_asset_job
 from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
 
 from s3_ingest.core.sources import Source
+from s3_ingest.defs.asset_layout import definition_name, source_id
 from s3_ingest.defs.ingest.assets import documents_asset_key
 from s3_ingest.defs.ingest.checks import SOURCE_CHECK_NAME
 from s3_ingest.defs.ingest.partitions import SOURCE_TAG
 
 
 def sync_job_name(source: Source) -> str:
-    return f"{source.name}_sync"
+    return definition_name(source, "sync")
+
+
+def drift_job_name(source: Source) -> str:
+    return definition_name(source, "drift")
 
 
 def build_sync_job(source: Source) -> UnresolvedAssetJobDefinition:
@@ -33,15 +38,15 @@ def build_sync_job(source: Source) -> UnresolvedAssetJobDefinition:
         .without_checks(),
         description=f"Sync one prefix partition of {source.name} with its bucket: its "
                     "documents, then their chunks.",
-        tags={SOURCE_TAG: source.name},
+        tags={SOURCE_TAG: source_id(source)},
     )
 
 
 def build_drift_job(source: Source) -> UnresolvedAssetJobDefinition:
     return define_asset_job(
-        name=f"{source.name}_drift",
+        name=drift_job_name(source),
         selection=AssetSelection.checks(
             AssetCheckKey(documents_asset_key(source), SOURCE_CHECK_NAME)),
         description=f"Check every partition of {source.name} against its bucket (no writes).",
-        tags={SOURCE_TAG: source.name},
+        tags={SOURCE_TAG: source_id(source)},
     )

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dagster import AddDynamicPartitionsRequest, DagsterInstance, DynamicPartitionsDefinition
 
 from s3_ingest.core.sources import Source
+from s3_ingest.defs.asset_layout import definition_name
 
 
 # On every run of a source (sensors, schedules, the command line, the sync job), so the run
@@ -15,7 +16,7 @@ SOURCE_TAG = "s3_ingest/source"
 
 
 def prefix_partitions(source: Source) -> DynamicPartitionsDefinition:
-    return DynamicPartitionsDefinition(name=f"{source.name}_prefixes")
+    return DynamicPartitionsDefinition(name=definition_name(source, "prefixes"))
 
 
 def add_new_partitions(

@@ -17,6 +17,7 @@ from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
 
 from s3_ingest.core.partition_changes import PartitionChanges
 from s3_ingest.core.sources import Source
+from s3_ingest.defs.asset_layout import source_id
 from s3_ingest.defs.ingest.partitions import SOURCE_TAG
 
 PARTITION_TAG = "dagster/partition"
@@ -82,7 +83,7 @@ def pending_runs(instance: DagsterInstance, source: Source, partitions: Iterable
     if not wanted:
         return result
     records = instance.get_run_records(
-        filters=RunsFilter(statuses=IN_FLIGHT, tags={SOURCE_TAG: source.name}), limit=500
+        filters=RunsFilter(statuses=IN_FLIGHT, tags={SOURCE_TAG: source_id(source)}), limit=500
     )
     for record in records:
         run = record.dagster_run

@@ -12,6 +12,7 @@ from dagster import (
 from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
 
 from s3_ingest.core.sources import Source
+from s3_ingest.defs.asset_layout import definition_name, source_id
 from s3_ingest.defs.ingest.partitions import SOURCE_TAG, prefix_partitions
 
 
@@ -21,7 +22,7 @@ def build_reconcile_schedule(
     partitions_def = prefix_partitions(source)
 
     @schedule(
-        name=f"{source.name}_reconcile_schedule",
+        name=definition_name(source, "reconcile_schedule"),
         job=job,
         cron_schedule=source.reconcile_cron,
         default_status=(
@@ -35,7 +36,7 @@ def build_reconcile_schedule(
         day = context.scheduled_execution_time.strftime("%Y-%m-%dT%H:%M")
         return [
             RunRequest(run_key=f"reconcile:{day}:{partition}", partition_key=partition,
-                       tags={"s3_ingest/trigger": "reconcile", SOURCE_TAG: source.name})
+                       tags={"s3_ingest/trigger": "reconcile", SOURCE_TAG: source_id(source)})
             for partition in context.instance.get_dynamic_partitions(partitions_def.name)
         ]
 

@@ -23,6 +23,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from s3_ingest.core.change_scan import scan_changes
 from s3_ingest.core.errors import explain_for
 from s3_ingest.core.sources import Source
+from s3_ingest.defs.asset_layout import definition_name, source_id
 from s3_ingest.defs.ingest.assets import documents_op_name
 from s3_ingest.defs.ingest.config import plan_run_config
 from s3_ingest.defs.ingest.partitions import SOURCE_TAG, add_new_partitions, prefix_partitions
@@ -35,7 +36,7 @@ from s3_ingest.defs.resources.index import INDEX_KEY
 
 
 def poll_sensor_name(source: Source) -> str:
-    return f"{source.name}_poll_sensor"
+    return definition_name(source, "poll_sensor")
 
 
 def build_poll_sensor(source: Source, job: Any = None) -> SensorDefinition:
@@ -95,7 +96,7 @@ def build_poll_sensor(source: Source, job: Any = None) -> SensorDefinition:
                 run_key=run_key,
                 partition_key=partition,
                 run_config=plan_run_config(op_name, plan),
-                tags={"s3_ingest/trigger": "poll", SOURCE_TAG: source.name, CHANGE_TAG: change},
+                tags={"s3_ingest/trigger": "poll", SOURCE_TAG: source_id(source), CHANGE_TAG: change},
             ))
         passes = cursor.get("passes", 0) + (1 if result.complete else 0)
         context.log.info(

@@ -16,6 +16,7 @@ from pydantic import Field, PrivateAttr
 
 from s3_ingest.core.client import ClientSettings, make_client
 from s3_ingest.core.sources import Source
+from s3_ingest.defs.asset_layout import source_id
 
 
 class S3SourceResource(S3Resource):
@@ -58,7 +59,7 @@ class S3SourceResource(S3Resource):
 
 
 def s3_resource_key(source: Source) -> str:
-    return f"s3_{source.name}"
+    return f"s3_{source_id(source)}"
 
 
 def s3_resource_for(source: Source) -> S3SourceResource:

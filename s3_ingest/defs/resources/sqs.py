@@ -7,6 +7,7 @@ from typing import Any
 
 from s3_ingest.core.client import make_client
 from s3_ingest.core.sources import Source
+from s3_ingest.defs.asset_layout import source_id
 from s3_ingest.defs.resources.s3 import S3SourceResource, s3_resource_for
 
 
@@ -20,7 +21,7 @@ class SqsQueueResource(S3SourceResource):
 
 
 def sqs_resource_key(source: Source) -> str:
-    return f"sqs_{source.name}"
+    return f"sqs_{source_id(source)}"
 
 
 def _queue_use_ssl(source: Source) -> bool:

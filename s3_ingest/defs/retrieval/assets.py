@@ -22,7 +22,7 @@ from pydantic import Field
 from s3_ingest.core.retrieval.chunk_run import ChunkReport, chunk_partition
 from s3_ingest.core.sources import Source
 from s3_ingest.defs.asset_layout import (
-    index_kind, source_asset_key, source_group, source_owners,
+    index_kind, source_asset_key, source_group, source_id, source_owners,
 )
 from s3_ingest.defs.ingest.assets import documents_asset_key, progress_log
 from s3_ingest.defs.ingest.partitions import SOURCE_TAG, prefix_partitions
@@ -57,7 +57,7 @@ def build_chunks_asset(source: Source, notice: str | None = None) -> AssetsDefin
         required_resource_keys={INDEX_KEY, EMBEDDER_KEY},
         kinds={index_kind()},
         automation_condition=AutomationCondition.eager(),
-        tags={SOURCE_TAG: source.name},
+        tags={SOURCE_TAG: source_id(source)},
         description=(
             f"Passages of {source.name}'s documents (about 200-300 words, following headings, "
             "pages, rows and records) with their embeddings, for search by meaning."

@@ -17,7 +17,7 @@ from dagster import (
 )
 
 from s3_ingest.core.sources import Source
-from s3_ingest.defs.asset_layout import source_asset_key, source_group, source_owners
+from s3_ingest.defs.asset_layout import source_asset_key, source_group, source_id, source_owners
 from s3_ingest.defs.ingest.partitions import SOURCE_TAG, prefix_partitions
 from s3_ingest.defs.retrieval.assets import chunks_asset_key
 from s3_ingest.defs.resources.index import INDEX_KEY
@@ -43,7 +43,7 @@ def build_parquet_asset(source: Source, folder: str) -> AssetsDefinition:
         required_resource_keys={INDEX_KEY},
         kinds={"parquet"},
         automation_condition=AutomationCondition.eager(),
-        tags={SOURCE_TAG: source.name},
+        tags={SOURCE_TAG: source_id(source)},
         description=f"{source.name}'s documents and chunks as Parquet files under {folder}.",
     )
     def parquet(context: AssetExecutionContext) -> MaterializeResult:

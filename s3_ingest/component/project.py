@@ -1,0 +1,59 @@
+"""What a source component sees of the project it is in: the project's other sources, and the
+resources the project binds itself.
+
+Whatever spans all of a project's sources (the housekeeping job and its schedule, the shared
+index and embedder) is added once, by one of them: the lead, the source whose id sorts first.
+The shared resources are supplied only under keys the project leaves free, so a project brings
+its own index or embedder by defining a resource of that key in a defs module (Dagster's
+`defs/resources.py`), as it would for any resource; no source's YAML changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from dagster import ComponentLoadContext
+from dagster.components.core.decl import ComponentDecl, PythonFileDecl
+from dagster.components.core.defs_module import ComponentLoc
+
+from s3_ingest.core.sources import Source
+from s3_ingest.defs.asset_layout import source_id
+
+
+@dataclass(frozen=True)
+class Project:
+    sources: list[Source]
+    context: ComponentLoadContext | None
+
+    def is_led_by(self, source: Source) -> bool:
+        return source_id(source) == min(source_id(s) for s in self.sources)
+
+    def bound_resource_keys(self) -> set[str]:
+        """The keys the project's plain defs modules bind: built here through the component
+        tree, which caches them for the project's own load (and marks the dependency)."""
+        if self.context is None:
+            return set()
+        return {key for loc, decl in _decls(self.context)
+                if isinstance(decl, PythonFileDecl) and not decl.decls
+                for key in (self.context.build_defs(loc).resources or {})}
+
+
+def project_of(context: ComponentLoadContext, source: Source) -> Project:
+    """The project `source` is loaded in; a source built outside a project (in Python, in a
+    test) is a project of its own."""
+    from s3_ingest.component.component import S3SourceComponent
+
+    sources = [context.component_tree.load_component(loc).attributes
+               for loc, decl in _decls(context)
+               if issubclass(decl.component_type, S3SourceComponent)]
+    if source_id(source) not in {source_id(s) for s in sources}:
+        return Project([source], None)
+    return Project(sources, context)
+
+
+def _decls(context: ComponentLoadContext) -> Iterator[tuple[ComponentLoc, ComponentDecl]]:
+    tree = context.component_tree
+    if not hasattr(tree.defs_module, "__file__"):  # a test's tree, with no defs folder
+        return iter(())
+    return tree.find_root_decl().iterate_loc_component_decl_pairs()
