@@ -1,0 +1,79 @@
+"""Several sources in one project's defs folder, loaded as Dagster loads a project (a component
+tree over a real defs folder): the same definitions as the standalone location, a project's own
+resource in place of a shared one, and two teams' same-named sources side by side."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from dagster import Definitions
+from dagster.components.testing.utils import create_defs_folder_sandbox
+
+from s3_ingest.core.sources import parse_sources
+from s3_ingest.definitions import build_definitions
+from s3_ingest.defs.resources.embedder import LocalEmbedderResource
+from s3_ingest.defs.resources.index import IndexResource
+from s3_ingest_tests.component.definition_names import definition_names
+from s3_ingest_tests.component.user_project import COMPONENT_TYPE
+
+HANDBOOK = {"name": "handbook", "bucket": "acme-docs", "prefix": "handbook/"}
+WIKI = {"name": "wiki", "bucket": "acme-wiki", "sync_interval": "1m"}
+OWN_INDEX = '''import dagster as dg
+
+from s3_ingest.defs.resources.index import IndexResource
+
+
+@dg.definitions
+def resources() -> dg.Definitions:
+    return dg.Definitions(resources={"s3_ingest_index": IndexResource(url=%r)})
+'''
+
+
+def _project_defs(sources: dict[str, dict], files: dict[str, str] | None = None) -> Definitions:
+    with create_defs_folder_sandbox() as sandbox:
+        for folder, attributes in sources.items():
+            (sandbox.defs_folder_path / folder).mkdir()
+            (sandbox.defs_folder_path / folder / "defs.yaml").write_text(
+                yaml.safe_dump({"type": COMPONENT_TYPE, "attributes": attributes}))
+        for name, text in (files or {}).items():
+            (sandbox.defs_folder_path / name).write_text(text)
+        with sandbox.build_all_defs() as defs:
+            Definitions.validate_loadable(defs)
+            return defs
+
+
+def test_two_components_hold_what_the_standalone_location_holds():
+    project = definition_names(_project_defs({"handbook": HANDBOOK, "wiki": WIKI}))
+    standalone = definition_names(
+        build_definitions(parse_sources(yaml.safe_dump({"sources": [HANDBOOK, WIKI]}))))
+    assert project == standalone
+    assert {"index_housekeeping", "handbook_sync", "wiki_sync"} <= project["jobs"]
+    assert "index_housekeeping_schedule" in project["schedules"]
+    assert {"s3_ingest_index", "s3_ingest_embedder", "s3_wiki"} <= project["resources"]
+
+
+def test_a_project_resource_of_a_shared_key_wins_without_touching_the_sources(tmp_path: Path):
+    url = str(tmp_path / "team.db")
+    defs = _project_defs({"handbook": HANDBOOK, "wiki": WIKI},
+                         {"resources.py": OWN_INDEX % url})
+    index = defs.resources["s3_ingest_index"]
+    assert isinstance(index, IndexResource) and index.url == url
+    # The key the project leaves free still gets the shared default.
+    assert isinstance(defs.resources["s3_ingest_embedder"], LocalEmbedderResource)
+
+
+def test_two_teams_sources_of_one_name_load_side_by_side():
+    defs = _project_defs({
+        "team_a_handbook": {**HANDBOOK, "key_prefix": ["team_a"]},
+        "team_b_handbook": {**HANDBOOK, "bucket": "b-docs", "key_prefix": ["team_b"]},
+    })
+    names = definition_names(defs)
+    for team in ("team_a", "team_b"):
+        assert f"{team}/handbook/documents" in names["assets"]
+        assert {f"{team}_handbook_sync", f"{team}_handbook_drift"} <= names["jobs"]
+        assert {f"{team}_handbook_poll_sensor", f"{team}_handbook_chunks_automation"} \
+            <= names["sensors"]
+        assert f"{team}_handbook_reconcile_schedule" in names["schedules"]
+        assert f"s3_{team}_handbook" in names["resources"]
+    assert sorted(n for n in names["jobs"] if n == "index_housekeeping") == ["index_housekeeping"]
