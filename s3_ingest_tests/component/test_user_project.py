@@ -1,7 +1,9 @@
 """s3_ingest added to a user's own Dagster project, as a user meets it: a fresh project from
-`create-dagster`, two sources scaffolded with `dg`, checked and listed, one partition launched
-against moto's S3 server, searched, and the user's own asset after the chunks kept in step by
-declarative automation, and a bad field refused. About a minute on an idle machine (eight
+`create-dagster`, sources scaffolded with `dg` (two, and a second team's of the same name under
+its own key prefix), the project's own index in `defs/resources.py`, checked and listed (the
+standalone location's definitions, no more, no fewer), one partition launched against moto's S3
+server, searched, the user's own asset after the chunks kept in step by declarative
+automation, and a bad field refused. About a minute on an idle machine (nine
 `create-dagster`/`dg`/`s3-ingest` processes, one chunks run with the local embedder)."""
 
 from __future__ import annotations
@@ -11,12 +13,16 @@ import os
 from pathlib import Path
 
 import pytest
+import yaml
 from dagster import (
     AssetKey, DagsterInstance, evaluate_automation_conditions, load_from_defs_folder,
 )
 
+from s3_ingest.component.model import S3SourceAttributes
 from s3_ingest.core.partition_keys import encode_partition
-from s3_ingest_tests.component.user_project import REPORT_ASSET, UserProject
+from s3_ingest.definitions import build_definitions
+from s3_ingest_tests.component.definition_names import definition_names
+from s3_ingest_tests.component.user_project import OWN_INDEX_MODULE, REPORT_ASSET, UserProject
 from s3_ingest_tests.conftest import KEY_ENV, SECRET_ENV, put_objects
 
 HANDBOOK_KEY = "guide/welcome.md"
@@ -40,11 +46,23 @@ def project(tmp_path: Path, local_s3, bucket: str) -> UserProject:
             "DAGSTER_HOME": str(tmp_path / "home")}
     (tmp_path / "home").mkdir()
     project = UserProject(tmp_path, "acme_data", env, bucket)
-    for name in ("handbook", "wiki"):
+    for name in ("handbook", "wiki", "team_b_handbook"):
         _credentials(project.scaffold_source(
             name, bucket=bucket, endpoint=local_s3.endpoint_url, path_style="true"))
+    # A second team's source of the same name, its keys and names under its own prefix.
+    team_b = project.defs / "team_b_handbook" / "defs.yaml"
+    team_b.write_text(team_b.read_text().replace("name: team_b_handbook", "name: handbook")
+                      + '  prefix: "team_b/"\n  key_prefix: [team_b]\n')
     (project.defs / "report.py").write_text(REPORT_ASSET)
+    (project.defs / "resources.py").write_text(OWN_INDEX_MODULE % str(tmp_path / "team.db"))
     return project
+
+
+def _standalone_names(project: UserProject) -> dict[str, set[str]]:
+    """The standalone location's definitions for the project's sources, as a sources file."""
+    sources = [S3SourceAttributes.model_validate(yaml.safe_load(path.read_text())["attributes"])
+               for path in sorted(project.defs.glob("*/defs.yaml"))]
+    return definition_names(build_definitions(sources))
 
 
 def test_a_users_project_scaffolds_checks_lists_runs_automates_and_refuses_a_bad_field(
@@ -55,18 +73,27 @@ def test_a_users_project_scaffolds_checks_lists_runs_automates_and_refuses_a_bad
 
     listed = json.loads(project.dg("list", "defs", "--json").stdout)
     assets = {a["asset_key"]: a for a in listed["assets"]}
-    for source in ("handbook", "wiki"):
+    for source in ("handbook", "wiki", "team_b/handbook"):
         assert {f"{source}/bucket", f"{source}/documents", f"{source}/chunks"} <= set(assets)
-        assert {f"{source}_sync", f"{source}_drift"} <= {j["name"] for j in listed["jobs"]}
-        assert {f"{source}_poll_sensor", f"{source}_chunks_automation"} <= {
-            s["name"] for s in listed["sensors"]}
-        assert f"{source}_reconcile_schedule" in {s["name"] for s in listed["schedules"]}
     assert assets["handbook/documents"]["kinds"] == ["s3", "sqlite"]
     assert assets["handbook_report"]["dependency_keys"] == ["handbook/chunks"]
-    assert len(listed["asset_checks"]) == 4
-    # One index and one embedder for both sources, under keys no project already uses.
-    resources = {r["name"] for r in listed["resources"]}
-    assert {"s3_ingest_index", "s3_ingest_embedder", "s3_handbook", "s3_wiki"} == resources
+    # What the standalone location holds for the same sources, and only that beside the
+    # project's own asset: the housekeeping job and schedule included, every name of the
+    # second team's source under its prefix.
+    names = {
+        "assets": set(assets) - {"handbook_report"},
+        "checks": {f"{c['asset_key']}:{c['name']}" for c in listed["asset_checks"]},
+        "jobs": {j["name"] for j in listed["jobs"]} - {"__ASSET_JOB"},
+        "sensors": {s["name"] for s in listed["sensors"]} - {"default_automation_condition_sensor"},
+        "schedules": {s["name"] for s in listed["schedules"]},
+        "resources": {r["name"] for r in listed["resources"]},
+    }
+    assert names == _standalone_names(project)
+    assert {"index_housekeeping", "team_b_handbook_sync"} <= names["jobs"]
+    assert "team_b_handbook_poll_sensor" in names["sensors"]
+    # One index (the project's own) and one embedder for every source.
+    assert names["resources"] == {"s3_ingest_index", "s3_ingest_embedder", "s3_handbook",
+                                  "s3_wiki", "s3_team_b_handbook"}
 
     # The project's definitions in this process, for declarative automation's evaluations
     # (a first one records where the daemon's sensor would start from).
@@ -84,8 +111,12 @@ def test_a_users_project_scaffolds_checks_lists_runs_automates_and_refuses_a_bad
     partition = encode_partition("guide/")
     instance.add_dynamic_partitions("handbook_prefixes", [partition])
     project.dg("launch", "--job", "handbook_sync", "--partition", partition)
-    found = project.s3_ingest("search", "brass lantern", "--json", "--source", "handbook")
+    # The run wrote to the project's index (defs/resources.py), not s3_ingest's default.
+    team_index = str(project.root.parent / "team.db")
+    found = project.s3_ingest("search", "brass lantern", "--json", "--source", "handbook",
+                              "--index", team_index)
     assert [json.loads(line)["key"] for line in found.stdout.splitlines()] == [HANDBOOK_KEY]
+    assert not Path(project.env["S3_INGEST_INDEX_URL"]).exists()
 
     # The sync job's run cut and embedded the partition's chunks too (issue 19's one
     # pipeline), so automation asks for no chunks run: the user's asset after them runs next.

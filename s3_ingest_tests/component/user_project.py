@@ -25,6 +25,19 @@ def handbook_report() -> None:
 '''
 
 
+# The project's own index under the shared key: it wins over the one s3_ingest would supply,
+# and no source's YAML names it.
+OWN_INDEX_MODULE = '''import dagster as dg
+
+from s3_ingest.defs.resources.index import IndexResource
+
+
+@dg.definitions
+def resources() -> dg.Definitions:
+    return dg.Definitions(resources={"s3_ingest_index": IndexResource(url=%r)})
+'''
+
+
 class UserProject:
     def __init__(self, parent: Path, name: str, env: dict[str, str], bucket: str) -> None:
         self.root = parent / name
