@@ -18,11 +18,13 @@ from dagster import (
     AssetKey, DagsterInstance, evaluate_automation_conditions, load_from_defs_folder,
 )
 
-from s3_ingest.component.model import S3SourceAttributes
 from s3_ingest.core.partition_keys import encode_partition
+from s3_ingest.core.sources import Source
 from s3_ingest.definitions import build_definitions
 from s3_ingest_tests.component.definition_names import definition_names
-from s3_ingest_tests.component.user_project import OWN_INDEX_MODULE, REPORT_ASSET, UserProject
+from s3_ingest_tests.component.user_project import (
+    COMPONENT_TYPE, OWN_INDEX_MODULE, REPORT_ASSET, UserProject,
+)
 from s3_ingest_tests.conftest import KEY_ENV, SECRET_ENV, put_objects
 
 HANDBOOK_KEY = "guide/welcome.md"
@@ -59,8 +61,9 @@ def project(tmp_path: Path, local_s3, bucket: str) -> UserProject:
 
 
 def _standalone_names(project: UserProject) -> dict[str, set[str]]:
-    """The standalone location's definitions for the project's sources, as a sources file."""
-    sources = [S3SourceAttributes.model_validate(yaml.safe_load(path.read_text())["attributes"])
+    """What the standalone location's builder makes of the project's sources. (A sources file
+    would refuse the two `handbook`s: one file, one team, one name per source.)"""
+    sources = [Source.model_validate(yaml.safe_load(path.read_text())["attributes"])
                for path in sorted(project.defs.glob("*/defs.yaml"))]
     return definition_names(build_definitions(sources))
 
@@ -68,6 +71,11 @@ def _standalone_names(project: UserProject) -> dict[str, set[str]]:
 def test_a_users_project_scaffolds_checks_lists_runs_automates_and_refuses_a_bad_field(
     project: UserProject, s3_client, monkeypatch, request
 ):
+    # Installed, the component is listed with its summary.
+    components = json.loads(project.dg("list", "components", "--json").stdout)["items"]
+    assert {"key": COMPONENT_TYPE, "summary": "One S3 bucket prefix, kept in a searchable "
+            "document index."} in components
+
     checked = project.dg("check", "defs")
     assert "All definitions loaded successfully" in checked.stdout + checked.stderr
 
