@@ -46,8 +46,9 @@ FIELD_DOCS: dict[str, str] = {
               "within seconds instead of at the next poll.",
     "owners": "Owners shown on the source's assets: emails or team:<name>.",
     "description": "Shown on the documents asset in the UI.",
-    "key_prefix": "Asset keys become <key_prefix...>/<name>/documents (and chunks, bucket): a "
-                  "list, or parts joined with /.",
+    "key_prefix": "Asset keys become <key_prefix...>/<name>/documents (and chunks, bucket), "
+                  "and the jobs, sensors, schedule, partitions and resources are named "
+                  "<key_prefix_..._name>_sync and so on: a list, or parts joined with /.",
     "group_name": "The asset group in the UI (default: the source's name).",
     "acl": "Who may see the source's documents when served (s3-ingest serve, mcp): Amazon "
            "Kendra-style rules (keyPrefix, aclEntries) inline, or the path of a Kendra ACL JSON "

@@ -46,10 +46,14 @@ def project_of(context: ComponentLoadContext, source: Source) -> Project:
 
     sources = [context.component_tree.load_component(loc).attributes
                for loc, decl in _decls(context)
-               if issubclass(decl.component_type, S3SourceComponent)]
+               if _is_source_type(decl.component_type, S3SourceComponent)]
     if source_id(source) not in {source_id(s) for s in sources}:
         return Project([source], None)
     return Project(sources, context)
+
+
+def _is_source_type(component_type: object, source_type: type) -> bool:
+    return isinstance(component_type, type) and issubclass(component_type, source_type)
 
 
 def _decls(context: ComponentLoadContext) -> Iterator[tuple[ComponentLoc, ComponentDecl]]:

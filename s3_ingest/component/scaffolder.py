@@ -60,7 +60,7 @@ def defs_yaml(type_name: str, name: str, params: S3SourceScaffoldParams) -> str:
         _row("  # sync_interval: 5m", "poll sensor; sets the freshness policy"),
         _row("  # sensor_running: true", "start its sensors and schedule"),
         _row('  # owners: ["team:docs"]', "shown on the assets"),
-        _row("  # key_prefix: [docs]", "keys become docs/<name>/documents"),
+        _row("  # key_prefix: [docs]", "docs/<name>/documents, docs_<name>_sync"),
         _row("  # group_name: documents", "the UI's asset group"),
     ])
 

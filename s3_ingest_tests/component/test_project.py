@@ -7,15 +7,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
-from dagster import Definitions
+from dagster import DagsterInstance, Definitions
 from dagster.components.testing.utils import create_defs_folder_sandbox
 
+from s3_ingest.core.index.sqlite import SqliteIndex
 from s3_ingest.core.sources import parse_sources
 from s3_ingest.definitions import build_definitions
 from s3_ingest.defs.resources.embedder import LocalEmbedderResource
 from s3_ingest.defs.resources.index import IndexResource
 from s3_ingest_tests.component.definition_names import definition_names
 from s3_ingest_tests.component.user_project import COMPONENT_TYPE
+from s3_ingest_tests.defs.ingest.test_housekeeping import doc
 
 HANDBOOK = {"name": "handbook", "bucket": "acme-docs", "prefix": "handbook/"}
 WIKI = {"name": "wiki", "bucket": "acme-wiki", "sync_interval": "1m"}
@@ -77,3 +79,19 @@ def test_two_teams_sources_of_one_name_load_side_by_side():
         assert f"{team}_handbook_reconcile_schedule" in names["schedules"]
         assert f"s3_{team}_handbook" in names["resources"]
     assert sorted(n for n in names["jobs"] if n == "index_housekeeping") == ["index_housekeeping"]
+
+
+def test_the_projects_housekeeping_knows_every_source_and_uses_the_projects_index(
+    tmp_path: Path,
+):
+    url = str(tmp_path / "team.db")
+    SqliteIndex(url).upsert([doc("handbook", "handbook/a/1.md", "a/"), doc("wiki", "b/1.md", "b/"),
+                             doc("gone", "c/1.md", "c/")])
+    defs = _project_defs({"handbook": HANDBOOK, "wiki": WIKI}, {"resources.py": OWN_INDEX % url})
+    instance = DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions("handbook_prefixes", ["a/"])
+    instance.add_dynamic_partitions("wiki_prefixes", ["b/"])
+    result = defs.resolve_job_def("index_housekeeping").execute_in_process(instance=instance)
+    assert result.success
+    # Only the source no component lists any more loses its documents.
+    assert SqliteIndex(url).sources() == {"handbook": 1, "wiki": 1}
