@@ -16,20 +16,11 @@ from s3_ingest.definitions import build_definitions
 from s3_ingest.defs.resources.embedder import LocalEmbedderResource
 from s3_ingest.defs.resources.index import IndexResource
 from s3_ingest_tests.component.definition_names import definition_names
-from s3_ingest_tests.component.user_project import COMPONENT_TYPE
+from s3_ingest_tests.component.user_project import COMPONENT_TYPE, OWN_INDEX_MODULE
 from s3_ingest_tests.defs.ingest.test_housekeeping import doc
 
 HANDBOOK = {"name": "handbook", "bucket": "acme-docs", "prefix": "handbook/"}
 WIKI = {"name": "wiki", "bucket": "acme-wiki", "sync_interval": "1m"}
-OWN_INDEX = '''import dagster as dg
-
-from s3_ingest.defs.resources.index import IndexResource
-
-
-@dg.definitions
-def resources() -> dg.Definitions:
-    return dg.Definitions(resources={"s3_ingest_index": IndexResource(url=%r)})
-'''
 
 
 def _project_defs(sources: dict[str, dict], files: dict[str, str] | None = None) -> Definitions:
@@ -58,7 +49,7 @@ def test_two_components_hold_what_the_standalone_location_holds():
 def test_a_project_resource_of_a_shared_key_wins_without_touching_the_sources(tmp_path: Path):
     url = str(tmp_path / "team.db")
     defs = _project_defs({"handbook": HANDBOOK, "wiki": WIKI},
-                         {"resources.py": OWN_INDEX % url})
+                         {"resources.py": OWN_INDEX_MODULE % url})
     index = defs.resources["s3_ingest_index"]
     assert isinstance(index, IndexResource) and index.url == url
     # The key the project leaves free still gets the shared default.
@@ -87,7 +78,7 @@ def test_the_projects_housekeeping_knows_every_source_and_uses_the_projects_inde
     url = str(tmp_path / "team.db")
     SqliteIndex(url).upsert([doc("handbook", "handbook/a/1.md", "a/"), doc("wiki", "b/1.md", "b/"),
                              doc("gone", "c/1.md", "c/")])
-    defs = _project_defs({"handbook": HANDBOOK, "wiki": WIKI}, {"resources.py": OWN_INDEX % url})
+    defs = _project_defs({"handbook": HANDBOOK, "wiki": WIKI}, {"resources.py": OWN_INDEX_MODULE % url})
     instance = DagsterInstance.ephemeral()
     instance.add_dynamic_partitions("handbook_prefixes", ["a/"])
     instance.add_dynamic_partitions("wiki_prefixes", ["b/"])
