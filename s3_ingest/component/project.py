@@ -17,6 +17,7 @@ from dagster import ComponentLoadContext
 from dagster.components.core.decl import ComponentDecl, PythonFileDecl
 from dagster.components.core.defs_module import ComponentLoc
 
+from s3_ingest.component.model import COMPONENT_NAME
 from s3_ingest.core.sources import Source
 from s3_ingest.defs.asset_layout import source_id
 
@@ -49,7 +50,23 @@ def project_of(context: ComponentLoadContext, source: Source) -> Project:
                if _is_source_type(decl.component_type, S3SourceComponent)]
     if source_id(source) not in {source_id(s) for s in sources}:
         return Project([source], None)
+    _refuse_a_shared_name(source, sources)
     return Project(sources, context)
+
+
+def _refuse_a_shared_name(source: Source, sources: list[Source]) -> None:
+    """The index files documents by source name, and a project's sources share one index: two
+    sources of one name would each take the other's documents for deleted ones. key_prefix
+    keeps their Dagster names apart, not their documents (as in a sources file, one name per
+    source)."""
+    others = [s for s in sources if s.name == source.name and source_id(s) != source_id(source)]
+    if others:
+        where = "/".join([*others[0].key_prefix, others[0].name])
+        raise ValueError(
+            f"{COMPONENT_NAME}: source {source.name!r}: field 'name': another source of this "
+            f"project ({where}) has this name; sources sharing an index need their own names "
+            "(the index files documents by name) - rename one"
+        )
 
 
 def _is_source_type(component_type: object, source_type: type) -> bool:

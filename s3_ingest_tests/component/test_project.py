@@ -1,11 +1,13 @@
 """Several sources in one project's defs folder, loaded as Dagster loads a project (a component
 tree over a real defs folder): the same definitions as the standalone location, a project's own
-resource in place of a shared one, and two teams' same-named sources side by side."""
+resource in place of a shared one, names that follow each source's key_prefix, and one name
+per source."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import yaml
 from dagster import DagsterInstance, Definitions
 from dagster.components.testing.utils import create_defs_folder_sandbox
@@ -56,20 +58,33 @@ def test_a_project_resource_of_a_shared_key_wins_without_touching_the_sources(tm
     assert isinstance(defs.resources["s3_ingest_embedder"], LocalEmbedderResource)
 
 
-def test_two_teams_sources_of_one_name_load_side_by_side():
+def test_every_name_of_a_source_follows_its_key_prefix():
     defs = _project_defs({
         "team_a_handbook": {**HANDBOOK, "key_prefix": ["team_a"]},
-        "team_b_handbook": {**HANDBOOK, "bucket": "b-docs", "key_prefix": ["team_b"]},
+        "team_b_wiki": {**WIKI, "key_prefix": "team_b/docs"},
     })
     names = definition_names(defs)
-    for team in ("team_a", "team_b"):
-        assert f"{team}/handbook/documents" in names["assets"]
-        assert {f"{team}_handbook_sync", f"{team}_handbook_drift"} <= names["jobs"]
-        assert {f"{team}_handbook_poll_sensor", f"{team}_handbook_chunks_automation"} \
+    for placed, source in (("team_a", "handbook"), ("team_b_docs", "wiki")):
+        assert f"{placed.replace('_docs', '/docs')}/{source}/documents" in names["assets"]
+        assert {f"{placed}_{source}_sync", f"{placed}_{source}_drift"} <= names["jobs"]
+        assert {f"{placed}_{source}_poll_sensor", f"{placed}_{source}_chunks_automation"} \
             <= names["sensors"]
-        assert f"{team}_handbook_reconcile_schedule" in names["schedules"]
-        assert f"s3_{team}_handbook" in names["resources"]
-    assert sorted(n for n in names["jobs"] if n == "index_housekeeping") == ["index_housekeeping"]
+        assert f"{placed}_{source}_reconcile_schedule" in names["schedules"]
+        assert f"s3_{placed}_{source}" in names["resources"]
+    assert "index_housekeeping" in names["jobs"]
+
+
+def test_two_sources_of_one_name_are_refused_though_their_keys_differ():
+    """One project, one index, which files documents by source name: two `handbook`s would
+    each delete the other's documents. As in a sources file, the second name is refused."""
+    with pytest.raises(Exception) as raised:
+        _project_defs({"team_a_handbook": {**HANDBOOK, "key_prefix": ["team_a"]},
+                       "team_b_handbook": {**HANDBOOK, "key_prefix": ["team_b"]}})
+    # Dagster names the file; the cause, the source and the field.
+    assert "team_a_handbook" in str(raised.value)
+    assert str(raised.value.__cause__).startswith(
+        "S3SourceComponent: source 'handbook': field 'name': another source of this project "
+        "(team_b/handbook) has this name")
 
 
 def test_the_projects_housekeeping_knows_every_source_and_uses_the_projects_index(

@@ -1,6 +1,6 @@
 """s3_ingest added to a user's own Dagster project, as a user meets it: a fresh project from
-`create-dagster`, sources scaffolded with `dg` (two, and a second team's of the same name under
-its own key prefix), the project's own index in `defs/resources.py`, checked and listed (the
+`create-dagster`, sources scaffolded with `dg` (two, and a second team's under its own key
+prefix), the project's own index in `defs/resources.py`, checked and listed (the
 standalone location's definitions, no more, no fewer), one partition launched against moto's S3
 server, searched, the user's own asset after the chunks kept in step by declarative
 automation, and a bad field refused. About a minute on an idle machine (nine
@@ -19,7 +19,7 @@ from dagster import (
 )
 
 from s3_ingest.core.partition_keys import encode_partition
-from s3_ingest.core.sources import Source
+from s3_ingest.core.sources import parse_sources
 from s3_ingest.definitions import build_definitions
 from s3_ingest_tests.component.definition_names import definition_names
 from s3_ingest_tests.component.user_project import (
@@ -48,24 +48,22 @@ def project(tmp_path: Path, local_s3, bucket: str) -> UserProject:
             "DAGSTER_HOME": str(tmp_path / "home")}
     (tmp_path / "home").mkdir()
     project = UserProject(tmp_path, "acme_data", env, bucket)
-    for name in ("handbook", "wiki", "team_b_handbook"):
+    for name in ("handbook", "wiki", "guide"):
         _credentials(project.scaffold_source(
             name, bucket=bucket, endpoint=local_s3.endpoint_url, path_style="true"))
-    # A second team's source of the same name, its keys and names under its own prefix.
-    team_b = project.defs / "team_b_handbook" / "defs.yaml"
-    team_b.write_text(team_b.read_text().replace("name: team_b_handbook", "name: handbook")
-                      + '  prefix: "team_b/"\n  key_prefix: [team_b]\n')
+    # A second team's source: its keys and every name under its own prefix.
+    team_b = project.defs / "guide" / "defs.yaml"
+    team_b.write_text(team_b.read_text() + '  prefix: "team_b/"\n  key_prefix: [team_b]\n')
     (project.defs / "report.py").write_text(REPORT_ASSET)
     (project.defs / "resources.py").write_text(OWN_INDEX_MODULE % str(tmp_path / "team.db"))
     return project
 
 
 def _standalone_names(project: UserProject) -> dict[str, set[str]]:
-    """What the standalone location's builder makes of the project's sources. (A sources file
-    would refuse the two `handbook`s: one file, one team, one name per source.)"""
-    sources = [Source.model_validate(yaml.safe_load(path.read_text())["attributes"])
+    """What the standalone location makes of the project's sources, written as a sources file."""
+    entries = [yaml.safe_load(path.read_text())["attributes"]
                for path in sorted(project.defs.glob("*/defs.yaml"))]
-    return definition_names(build_definitions(sources))
+    return definition_names(build_definitions(parse_sources(yaml.safe_dump({"sources": entries}))))
 
 
 def test_a_users_project_scaffolds_checks_lists_runs_automates_and_refuses_a_bad_field(
@@ -81,7 +79,7 @@ def test_a_users_project_scaffolds_checks_lists_runs_automates_and_refuses_a_bad
 
     listed = json.loads(project.dg("list", "defs", "--json").stdout)
     assets = {a["asset_key"]: a for a in listed["assets"]}
-    for source in ("handbook", "wiki", "team_b/handbook"):
+    for source in ("handbook", "wiki", "team_b/guide"):
         assert {f"{source}/bucket", f"{source}/documents", f"{source}/chunks"} <= set(assets)
     assert assets["handbook/documents"]["kinds"] == ["s3", "sqlite"]
     assert assets["handbook_report"]["dependency_keys"] == ["handbook/chunks"]
@@ -97,11 +95,11 @@ def test_a_users_project_scaffolds_checks_lists_runs_automates_and_refuses_a_bad
         "resources": {r["name"] for r in listed["resources"]},
     }
     assert names == _standalone_names(project)
-    assert {"index_housekeeping", "team_b_handbook_sync"} <= names["jobs"]
-    assert "team_b_handbook_poll_sensor" in names["sensors"]
+    assert {"index_housekeeping", "team_b_guide_sync"} <= names["jobs"]
+    assert "team_b_guide_poll_sensor" in names["sensors"]
     # One index (the project's own) and one embedder for every source.
     assert names["resources"] == {"s3_ingest_index", "s3_ingest_embedder", "s3_handbook",
-                                  "s3_wiki", "s3_team_b_handbook"}
+                                  "s3_wiki", "s3_team_b_guide"}
 
     # The project's definitions in this process, for declarative automation's evaluations
     # (a first one records where the daemon's sensor would start from).
