@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from types import ModuleType
 
 from dagster import ComponentLoadContext
 from dagster.components.core.decl import ComponentDecl, PythonFileDecl
@@ -75,6 +76,6 @@ def _is_source_type(component_type: object, source_type: type) -> bool:
 
 def _decls(context: ComponentLoadContext) -> Iterator[tuple[ComponentLoc, ComponentDecl]]:
     tree = context.component_tree
-    if not hasattr(tree.defs_module, "__file__"):  # a test's tree, with no defs folder
+    if not isinstance(tree.defs_module, ModuleType):  # a test's tree, with no defs folder
         return iter(())
     return tree.find_root_decl().iterate_loc_component_decl_pairs()
