@@ -189,6 +189,8 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=52)
     parser.add_argument("--out", default=str(BENCH / "results"))
     parser.add_argument("--only", choices=sorted(PHASES), help="run one phase, print its JSON")
+    parser.add_argument("--keep", help="latency: build the indexes in this folder and reuse them "
+                        "on later runs (about 9 GB at a million chunks)")
     parser.add_argument("--phase", help=argparse.SUPPRESS)
     parser.add_argument("--folder", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -202,7 +204,9 @@ def main() -> None:
     latency_sizes = [int(n) for n in args.sizes.split(",")]
     if args.only == "latency":
         with tempfile.TemporaryDirectory() as tmp:
-            results = {"latency": [run_phase("latency", Path(tmp), [*sizes, "--chunks", str(n)])
+            folder = Path(args.keep or tmp)
+            folder.mkdir(parents=True, exist_ok=True)
+            results = {"latency": [run_phase("latency", folder, [*sizes, "--chunks", str(n)])
                                    for n in latency_sizes]}
         print(json.dumps(results, indent=2))
         print_latency(results["latency"])

@@ -57,17 +57,17 @@ class VectorConnections:
         finally:
             conn.execute("COMMIT")
 
-    def nearest(self, conn: Any, model: str, code: bytes, n: int,
+    def nearest(self, conn: Any, model: str, vector: bytes, n: int, shortlist: int,
                 at_least: int = 0) -> tuple[list[int], int]:
-        """The ids of about the `n` chunks of `model` whose codes are nearest `code`, and how
-        many codes there are, as `conn`'s transaction sees the file; no ids (and no scan) when
-        there are fewer than `at_least`."""
+        """The ids of about the `n` chunks of `model` whose codes are nearest `vector`
+        (CodeScan.nearest), and how many codes there are, as `conn`'s transaction sees the
+        file; no ids (and no scan) when there are fewer than `at_least`."""
         with self._scan_lock:  # a refresh replaces the arrays a scan reads
             scan = self._scans.setdefault(model, CodeScan(model))
             scan.refresh(conn)
             if len(scan) < at_least:
                 return [], len(scan)
-            return scan.nearest(code, n), len(scan)
+            return scan.nearest(vector, n, shortlist), len(scan)
 
     def forget(self) -> None:
         """After a fork: drop, never close, the parent's connections."""
