@@ -269,6 +269,10 @@ def print_latency(runs: list[dict[str, Any]]) -> None:
         f = lat["filtered"]
         print(f"  filter key_prefix={f['prefix']!r}: {f['results']} results, same as exact: "
               f"{f['same_as_exact']}, {f['ms']:.0f} ms (exact {f['exact_ms']:.0f} ms)")
+        shaped = lat["model_shaped"]
+        print(f"  the code step alone on vectors shaped like the model's (mean unit vector's "
+              f"norm {shaped['mean_norm']:.2f}): recall@10 {shaped['recall@10']:.3f}, "
+              f"recall@100 {shaped['recall@100']:.3f}")
         for mode in ("semantic", "hybrid"):
             p95, recall = lat["ms"][mode]["p95"], lat["recall@10"][mode]
             print(f"  target {mode} p95 <= 50 ms: {p95:.1f} ms "
