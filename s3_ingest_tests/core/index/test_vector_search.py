@@ -3,6 +3,7 @@ pick candidates, SQL ranks them exactly - same answers as an exact scan, filters
 ranking (a selective filter still returns its k), codes written in the chunks' transactions."""
 
 import sqlite3
+import threading
 
 import numpy as np
 import pytest
@@ -204,3 +205,15 @@ def test_which_models_an_index_holds_is_answered_from_an_index(index):
     assert "chunks_model" in plan  # a seek, not a read of every chunk
     index.delete_source("docs")
     assert not index.has_chunks() and index.chunk_model_names() == []
+
+
+def test_warming_loads_the_codes_before_the_first_search(index, monkeypatch):
+    index.warm_vector_search(MODEL)
+    for thread in [t for t in threading.enumerate() if t.name == f"codes {MODEL}"]:
+        thread.join(timeout=60)
+    assert len(index._vectors._scans[MODEL]) == 3000  # loaded, with no search run
+    loads = []
+    monkeypatch.setattr(CodeScan, "_load", lambda self, conn, after: loads.append(after))
+    index.vector_search = APPROXIMATE
+    assert len(index.search_chunks(None, index.queries[0], MODEL, limit=10)) == 10
+    assert loads == []  # the search found them loaded and in step
