@@ -263,7 +263,8 @@ def print_latency(runs: list[dict[str, Any]]) -> None:
               f"{lat['index_bytes'] / 1e9:.2f} GB; first search, loading the codes, "
               f"{lat['first_search_ms']:.0f} ms): " + ", ".join(
                   f"{m} {lat['ms'][m]['p50']:.1f} / {lat['ms'][m]['p95']:.1f}" for m in MODES)
-              + f"; exact scan p50 {lat['exact_ms_p50']:.0f}")
+              + f"; exact scan p50 {lat['exact_ms_p50']:.0f} (the NumPy exact reference "
+              f"agrees with it: {lat['numpy_exact_agrees_with_sql']})")
         print("  CPU ms per search (p50 / p95): " + ", ".join(
             f"{m} {lat['cpu_ms'][m]['p50']:.1f} / {lat['cpu_ms'][m]['p95']:.1f}" for m in MODES))
         f = lat["filtered"]
