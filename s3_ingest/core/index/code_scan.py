@@ -1,6 +1,8 @@
 """The coarse step of SQLite's vector search (issue 19): one model's sign-bit codes
-(sqlite_codes.py) held in memory, scanned by Hamming distance with NumPy, to pick the few
-thousand chunks whose float32 vectors SQL then compares exactly.
+(sqlite_codes.py) held in memory and scanned with NumPy - a shortlist by Hamming distance, then
+a finer score of the shortlist from the same codes (the query's components summed over each
+code's set bits) - to pick the few hundred chunks whose float32 vectors SQL then compares
+exactly.
 
 Why in memory: at 1,000,000 chunks the codes are 48 MB; NumPy scans them in about 10 ms, where
 a SQL scan of the same codes with sqlite-vec's `vec_distance_hamming` takes ~145 ms and a `vec0`
