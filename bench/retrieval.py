@@ -189,6 +189,8 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=52)
     parser.add_argument("--out", default=str(BENCH / "results"))
     parser.add_argument("--only", choices=sorted(PHASES), help="run one phase, print its JSON")
+    parser.add_argument("--keep", help="latency: build the indexes in this folder and reuse them "
+                        "on later runs (about 9 GB at a million chunks)")
     parser.add_argument("--phase", help=argparse.SUPPRESS)
     parser.add_argument("--folder", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -202,7 +204,9 @@ def main() -> None:
     latency_sizes = [int(n) for n in args.sizes.split(",")]
     if args.only == "latency":
         with tempfile.TemporaryDirectory() as tmp:
-            results = {"latency": [run_phase("latency", Path(tmp), [*sizes, "--chunks", str(n)])
+            folder = Path(args.keep or tmp)
+            folder.mkdir(parents=True, exist_ok=True)
+            results = {"latency": [run_phase("latency", folder, [*sizes, "--chunks", str(n)])
                                    for n in latency_sizes]}
         print(json.dumps(results, indent=2))
         print_latency(results["latency"])
@@ -259,16 +263,24 @@ def print_latency(runs: list[dict[str, Any]]) -> None:
               f"{lat['index_bytes'] / 1e9:.2f} GB; first search, loading the codes, "
               f"{lat['first_search_ms']:.0f} ms): " + ", ".join(
                   f"{m} {lat['ms'][m]['p50']:.1f} / {lat['ms'][m]['p95']:.1f}" for m in MODES)
-              + f"; exact scan p50 {lat['exact_ms_p50']:.0f}")
+              + f"; exact scan p50 {lat['exact_ms_p50']:.0f} (the NumPy exact reference "
+              f"agrees with it: {lat['numpy_exact_agrees_with_sql']})")
         print("  CPU ms per search (p50 / p95): " + ", ".join(
             f"{m} {lat['cpu_ms'][m]['p50']:.1f} / {lat['cpu_ms'][m]['p95']:.1f}" for m in MODES))
         f = lat["filtered"]
         print(f"  filter key_prefix={f['prefix']!r}: {f['results']} results, same as exact: "
               f"{f['same_as_exact']}, {f['ms']:.0f} ms (exact {f['exact_ms']:.0f} ms)")
+        shaped = lat["model_shaped"]
+        print(f"  the code step alone on vectors shaped like the model's (mean unit vector's "
+              f"norm {shaped['mean_norm']:.2f}): recall@10 {shaped['recall@10']:.3f}, "
+              f"recall@100 {shaped['recall@100']:.3f}")
         for mode in ("semantic", "hybrid"):
             p95, recall = lat["ms"][mode]["p95"], lat["recall@10"][mode]
-            print(f"  target {mode} p95 <= 50 ms: {p95:.1f} ms "
-                  f"{'met' if p95 <= 50 else 'NOT MET'}; recall@10 >= 0.98 against exact: "
+            cpu95 = lat["cpu_ms"][mode]["p95"]  # a search runs on one thread: idle, wall ~ CPU
+            print(f"  target {mode} p95 <= 50 ms: {p95:.1f} ms wall "
+                  f"{'met' if p95 <= 50 else 'NOT MET'} (CPU {cpu95:.1f} ms: "
+                  f"{'met' if cpu95 <= 50 else 'NOT MET'} on an idle machine, where a search's "
+                  f"one thread waits for no core); recall@10 >= 0.98 against exact: "
                   f"{recall:.3f} {'met' if recall >= 0.98 else 'NOT MET'}")
 
 

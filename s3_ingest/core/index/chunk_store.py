@@ -69,6 +69,9 @@ class ChunkStore(ChunkCoverage, ChunkStage):
 
     _search_chunks: Any
 
+    def warm_vector_search(self, model: str) -> None:
+        """Prepare a vector search of `model` in the background; nothing to prepare here."""
+
     _read: Any
     _write: Any
     _sql: Any

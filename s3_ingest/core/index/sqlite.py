@@ -225,6 +225,12 @@ class SqliteIndex(SqlIndex):
     # Issue 19: when semantic search scans codes before comparing vectors (sqlite_vector_search).
     vector_search = VectorSearchSettings()
 
+    def warm_vector_search(self, model: str) -> None:
+        """Start loading `model`'s codes in the background (issue 19): a caller about to embed
+        a query calls this first, and the load runs while the query is embedded."""
+        self._connection()  # the schema exists before the vector connection opens the file
+        self._vectors.warm(model)
+
     def _search_chunks(self, query: str | None, vector: bytes | None, model: str | None,
                        filters: SearchFilters | None, limit: int, depth: int, rrf_k: int
                        ) -> list[tuple[Any, ...]]:

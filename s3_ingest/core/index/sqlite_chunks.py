@@ -35,6 +35,7 @@ CHUNK_FTS_SCHEMA = (
 
 # bm25 weights for (heading, text): a heading names what the passage is about.
 _CHUNK_BM25 = "bm25(chunks_fts, 2.0, 1.0)"
+_CHUNK_RANK = "bm25(2.0, 1.0)"  # the same, as FTS5's rank function
 _JOIN_DOCUMENT = "JOIN documents AS d ON d.source = c.source AND d.key = c.key"
 # The filter reads the detected type (schema version 4), else - a row written before it - the
 # MIME part of the S3 header.
@@ -103,7 +104,17 @@ def fused_statement(
     join = _JOIN_DOCUMENT if clauses else ""
     params |= {"depth": int(depth), "limit": int(limit), "rrf_k": int(rrf_k)}
     rankings = []
-    if match is not None:
+    if match is not None and not clauses:
+        # Unfiltered: FTS5 ranks by itself (its `rank`, bm25 with these weights) and keeps
+        # only the best `depth`, never looking a match up in `chunks` (issue 19: at a million
+        # chunks two common words match thousands).
+        rankings.append(f"""
+            SELECT id, 'keyword' AS kind, row_number() OVER (ORDER BY s, id) AS r FROM (
+                SELECT rowid AS id, rank AS s FROM chunks_fts
+                WHERE chunks_fts MATCH :match AND rank MATCH '{_CHUNK_RANK}'
+                ORDER BY rank LIMIT :depth)""")
+        params["match"] = match
+    elif match is not None:
         # bm25() works only in the query that holds the MATCH, not in a window: rank inside,
         # number outside.
         rankings.append(f"""

@@ -115,6 +115,7 @@ class Retriever:
         vector = model = None
         if mode != "keyword":
             model = self._stored_model()
+            self.index.warm_vector_search(model)  # while the query is embedded
             query_vector = self.embedder.embed([query])[0]
             vector = pack(query_vector)
         depth = max(DEPTH, limit * (1 if chunks else 5))

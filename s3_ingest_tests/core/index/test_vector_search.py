@@ -3,6 +3,7 @@ pick candidates, SQL ranks them exactly - same answers as an exact scan, filters
 ranking (a selective filter still returns its k), codes written in the chunks' transactions."""
 
 import sqlite3
+import threading
 
 import numpy as np
 import pytest
@@ -155,40 +156,41 @@ def test_a_version_3_index_gets_codes_for_the_vectors_it_holds(index):
         assert [ranked(reopened, v, APPROXIMATE) for v in queries[:3]] == expected
 
 
-def test_the_code_scan_returns_the_nearest_codes_by_hamming_distance():
+def test_the_code_scan_shortlists_by_hamming_distance_then_keeps_the_best_estimates():
     rng = np.random.default_rng(1)
     vectors = unit(rng.standard_normal((500, DIM)))
     codes = [sign_code(v.tobytes()) for v in vectors]
     assert len(codes[0]) == 48
 
-    class Table:  # what refresh reads, as rows
-        def execute(self, sql, params=()):
-            class Result:
-                def __init__(self, rows):
-                    self.rows = rows
-
-                def fetchone(self):
-                    return self.rows[0] if self.rows else None
-
-                def fetchall(self):
-                    return self.rows
-
-            if "chunk_codes_deleted" in sql:
-                return Result([(0,)])
-            if "sqlite_sequence" in sql:
-                return Result([(500,)])
-            return Result([(n + 1, code) for n, code in enumerate(codes)])
-
+    table = sqlite3.connect(":memory:")  # what refresh reads: the codes' tables
+    table.execute("CREATE TABLE chunk_codes (seq INTEGER PRIMARY KEY AUTOINCREMENT, "
+                  "chunk_id INTEGER, model TEXT, code BLOB)")
+    table.execute("CREATE TABLE chunk_codes_deleted (n INTEGER)")
+    table.execute("INSERT INTO chunk_codes_deleted VALUES (0)")
+    table.executemany("INSERT INTO chunk_codes (chunk_id, model, code) VALUES (?, ?, ?)",
+                      [(n + 1, MODEL, code) for n, code in enumerate(codes)])
     scan = CodeScan(MODEL)
-    scan.refresh(Table())
+    scan.refresh(table)
+    assert len(scan) == 500
     query = sign_code(vectors[7].tobytes())
     bits = lambda c: np.unpackbits(np.frombuffer(c, np.uint8))  # noqa: E731
     distance = [int((bits(c) != bits(query)).sum()) for c in codes]
-    nearest = scan.nearest(query, 20)
-    assert len(nearest) == 20 and nearest[0] == 8 or 8 in nearest
-    cutoff = sorted(distance)[19]
-    assert all(distance[i - 1] <= cutoff for i in nearest)
-    assert {i + 1 for i, d in enumerate(distance) if d < cutoff} <= set(nearest)
+    # The shortlist: the 60 nearest by Hamming distance (ties at the cutoff cut anywhere).
+    shortlisted = scan.ids[scan._hamming(np.frombuffer(query, "<u8"), 60)].tolist()
+    cutoff = sorted(distance)[59]
+    assert len(shortlisted) == 60 and all(distance[i - 1] <= cutoff for i in shortlisted)
+    assert {i + 1 for i, d in enumerate(distance) if d < cutoff} <= set(shortlisted)
+    # Of those, the 20 whose set bits sum the most of the query's components.
+    query_vector = vectors[7] + 0.3 * unit(rng.standard_normal((1, DIM)))[0]
+    query_vector = (query_vector / np.linalg.norm(query_vector)).astype("<f4")
+    shortlisted = scan.ids[scan._hamming(np.frombuffer(sign_code(query_vector.tobytes()),
+                                                       "<u8"), 60)].tolist()
+    nearest = scan.nearest(query_vector.tobytes(), 20, 60)
+    estimate = {i: float(bits(codes[i - 1]).astype(np.float32) @ query_vector)
+                for i in shortlisted}
+    best = sorted(shortlisted, key=lambda i: -estimate[i])
+    assert len(nearest) == 20 and 8 in nearest and set(nearest) <= set(shortlisted)
+    assert min(estimate[i] for i in nearest) >= estimate[best[19]] - 1e-4
 
 
 def test_which_models_an_index_holds_is_answered_from_an_index(index):
@@ -203,3 +205,15 @@ def test_which_models_an_index_holds_is_answered_from_an_index(index):
     assert "chunks_model" in plan  # a seek, not a read of every chunk
     index.delete_source("docs")
     assert not index.has_chunks() and index.chunk_model_names() == []
+
+
+def test_warming_loads_the_codes_before_the_first_search(index, monkeypatch):
+    index.warm_vector_search(MODEL)
+    for thread in [t for t in threading.enumerate() if t.name == f"codes {MODEL}"]:
+        thread.join(timeout=60)
+    assert len(index._vectors._scans[MODEL]) == 3000  # loaded, with no search run
+    loads = []
+    monkeypatch.setattr(CodeScan, "_load", lambda self, conn, after: loads.append(after))
+    index.vector_search = APPROXIMATE
+    assert len(index.search_chunks(None, index.queries[0], MODEL, limit=10)) == 10
+    assert loads == []  # the search found them loaded and in step
