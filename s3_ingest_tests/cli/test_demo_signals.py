@@ -82,6 +82,14 @@ def test_a_signal_to_the_demo_stops_everything_it_started(tmp_path, sig):
             os.kill(pid, signal.SIGKILL)
     assert "local S3 endpoint stopped" in output
     assert left == []
+    # What the UI showed: every run the demo launched is a run of the sample's jobs - its sync
+    # job (chunks in the same runs) and its drift check - none an ephemeral `materialize()`
+    # run (issue 19).
+    from dagster import DagsterInstance
+
+    with DagsterInstance.from_config(home) as instance:
+        runs = instance.get_runs()
+    assert runs and {run.job_name for run in runs} == {"sample_sync", "sample_drift"}
     with socket.socket() as probe:
         # Free again: nothing listens (connections the test made may linger in TIME_WAIT, which
         # SO_REUSEADDR lets a new server - and this probe - bind past, as the webserver does).

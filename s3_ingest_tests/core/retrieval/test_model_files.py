@@ -103,3 +103,22 @@ def test_the_model_is_chosen_by_configuration(tmp_path, monkeypatch):
     assert resource.embedder().dimension == 32
     monkeypatch.delenv("S3_INGEST_LOCAL_MODEL")
     assert isinstance(embedder_from_env(), LocalMiniLM)
+
+
+def test_a_production_install_carries_no_package_for_the_weights():
+    """Issue 19: the package that carries the default's files (and pandas and DuckDB with it)
+    comes only with the demo and test extras; a production install loads through the Hub."""
+    from importlib.metadata import requires
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    carriers = {canonicalize_name(package) for package, _ in model_files.BUNDLED.values()}
+    wanted = [Requirement(line) for line in requires("s3_ingest") or ()]
+    production = {canonicalize_name(r.name) for r in wanted
+                  if r.marker is None or r.marker.evaluate({"extra": ""})}
+    for extra in ("demo", "test"):
+        offline = {canonicalize_name(r.name) for r in wanted
+                   if r.marker is not None and r.marker.evaluate({"extra": extra})}
+        assert carriers <= offline, extra
+    assert carriers and not carriers & production
