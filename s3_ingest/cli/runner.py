@@ -157,13 +157,16 @@ def run_partitions(
     single = len(partitions) == 1
     # A run of the source's sync job, as the sensors' are: listed under that job in the UI,
     # re-executable there, and carrying the source's tag.
+    if not (documents and chunks):
+        # A subset of the job without the asset checks an asset selection would bring along:
+        # the drift check lists the bucket again, and is the drift job's to run.
+        job = job.get_subset(asset_selection=set(selection), asset_check_selection=set())
     result = job.execute_in_process(
         partition_key=partitions[0] if single else None,
         instance=instance,
         run_config=run_config,
         raise_on_error=False,
         tags={"s3_ingest/launched_by": "cli"} | ({} if single else range_tags(partitions)),
-        asset_selection=None if documents and chunks else selection,
     )
     written = {m.partition: counts_of(m.metadata)
                for m in result.asset_materializations_for_node(op_name)}
