@@ -4,8 +4,9 @@ run reads what the scan listed instead of listing its partition a second time (i
 While a partition's changes are few they ride in the run's config (plan.py). Past
 `TARGETED_MAX_KEYS` (partition_changes.py), the scan writes them as it walks - one JSON line a
 change, memory flat - to a file in the plan directory; when the plan is made, the file is
-renamed after the partition's digest, which hashes every object version in it. The run's config carries the path
-and the digest, and the run reads the file a page at a time (plan_pages.py).
+renamed after the partition's digest, which hashes every object version in it. The run's
+config carries the path and the digest, and the run reads the file a page at a time
+(plan_pages.py).
 
 Safe when stale or missing:
 - a file is read only under the digest it was written for;
