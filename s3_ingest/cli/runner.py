@@ -53,6 +53,13 @@ def partition_key_for(prefix: str) -> str:
     return encode_partition(prefix if prefix.endswith("/") else prefix + "/")
 
 
+def _materializations(result: Any, step: str) -> list[Any]:
+    """A step's materializations, a failed step's too (the partitions of its range that are in
+    step record theirs before it fails)."""
+    return [event.step_materialization_data.materialization for event in result.all_events
+            if event.is_step_materialization and event.step_key == step]
+
+
 def _failure_values(result: Any) -> dict[str, Any]:
     """A failed run's counts, from its failure (of its first failed partition)."""
     for event in result.all_events:
@@ -168,10 +175,9 @@ def run_partitions(
         raise_on_error=False,
         tags={"s3_ingest/launched_by": "cli"} | ({} if single else range_tags(partitions)),
     )
-    written = {m.partition: counts_of(m.metadata)
-               for m in result.asset_materializations_for_node(op_name)}
+    written = {m.partition: counts_of(m.metadata) for m in _materializations(result, op_name)}
     cut = {m.partition: chunk_counts_of(m.metadata)
-           for m in result.asset_materializations_for_node(chunks_op)}
+           for m in _materializations(result, chunks_op)}
     error = None if result.success else _failure_message(result, chunks_op)
     runs, failure_told = [], False
     for partition in partitions:

@@ -102,3 +102,26 @@ def test_a_backfill_from_the_ui_has_no_scan_and_lists(local_s3, s3_client, bucke
     [materialization] = result.asset_materializations_for_node("docs__documents")
     assert counts_of(materialization.metadata)["mode"] == "listing"
     assert set(SqliteIndex(str(tmp_path / "i.db")).manifest("docs")) == {"a/1.md", "a/2.md"}
+
+
+def test_in_one_run_for_many_partitions_a_failed_one_does_not_hide_the_others(
+    local_s3, s3_client, bucket, tmp_path
+):
+    put_objects(s3_client, bucket, {f"b/{i:02d}.md": f"bee {i}" for i in range(12)}
+                | {"a/1.md": "one"})
+    source = make_source(local_s3.endpoint_url, bucket)
+    index = IndexResource(url=str(tmp_path / "i.db"))
+    instance = DagsterInstance.local_temp(str(tmp_path))
+    assert all(r.success for r in sync([source], index=index, instance=instance, chunks=False))
+    put_objects(s3_client, bucket, {"a/2.md": "two"})
+    for i in range(1, 12):  # most of b/ gone: past the delete guard
+        s3_client.delete_object(Bucket=bucket, Key=f"b/{i:02d}.md")
+    runs = {r.partition: r for r in sync([source], index=index, instance=instance,
+                                         chunks=False)}
+    assert len(instance.get_runs()) == 2  # the first fill's run and this one
+    assert runs["a/"].success and runs["a/"].metadata["fetched"] == 1
+    assert not runs["b/"].success and "nothing was deleted" in runs["b/"].error
+    latest = instance.get_runs(limit=1)[0]
+    written = [m.partition_key for m in instance.fetch_materializations(
+        source_asset_key("docs"), limit=10).records if m.run_id == latest.run_id]
+    assert written == ["a/"]  # a/ is in step and says so; b/ is not

@@ -6,6 +6,7 @@ an IO manager between steps, for nothing a user needs to see.
 
 
 import logging
+from collections.abc import Iterator
 from typing import Any
 
 from dagster import (
@@ -87,7 +88,8 @@ def build_documents_asset(source: Source) -> AssetsDefinition:
         # (`dagster instance concurrency set s3_fetch_<source> N`, or the pools default_limit).
         pool=f"s3_fetch_{source.name}",
     )
-    def documents(context: AssetExecutionContext, config: IngestConfig) -> MaterializeResult:
+    def documents(context: AssetExecutionContext, config: IngestConfig
+                  ) -> Iterator[AssetMaterialization | MaterializeResult]:
         if context.run.tags.get(SOURCE_TAG) != source.name:
             # Launched without it (the asset page's Materialize, a backfill): the run is
             # tagged now, so it is found by its source like every other run. (The run queue
@@ -118,8 +120,8 @@ def build_documents_asset(source: Source) -> AssetsDefinition:
             # The step fails, so Dagster records no materialization: the partitions that are
             # in step say so themselves.
             for partition, metadata in done.items():
-                context.log_event(AssetMaterialization(
-                    documents_asset_key(source), partition=partition, metadata=metadata))
+                yield AssetMaterialization(documents_asset_key(source), partition=partition,
+                                           metadata=metadata)
             first = failures[0]
             raise Failure(
                 description=first.description if len(failures) == 1 else (
@@ -130,7 +132,7 @@ def build_documents_asset(source: Source) -> AssetsDefinition:
             )
         for partition, metadata in done.items():
             context.add_asset_metadata(metadata, partition_key=partition)
-        return MaterializeResult()
+        yield MaterializeResult()
 
     def _partition(context: AssetExecutionContext, client: Any, index: Any,
                    options: IngestOptions, config: IngestConfig, partition: str,
