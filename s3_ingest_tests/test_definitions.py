@@ -89,7 +89,8 @@ def test_a_full_definition_set_has_every_sensor_check_job_and_schedule(tmp_path)
     repo = build_definitions(sources).get_repository_def()
     assert {s.name for s in repo.sensor_defs} == {
         "alpha_poll_sensor", "beta_poll_sensor", "beta_events_sensor",
-        "alpha_chunks_automation", "beta_chunks_automation"}
+        "alpha_chunks_automation", "beta_chunks_automation",
+        "alpha_chunks_behind_sensor", "beta_chunks_behind_sensor"}
     assert {s.name for s in repo.schedule_defs} == {
         "alpha_reconcile_schedule", "beta_reconcile_schedule", "index_housekeeping_schedule"}
     assert {"alpha_sync", "beta_sync", "index_housekeeping"} <= {j.name for j in repo.get_all_jobs()}

@@ -16,12 +16,15 @@ from s3_ingest.core.change_scan import scan_changes
 from s3_ingest.core.errors import explain_for
 from s3_ingest.core.listing import list_partitions
 from s3_ingest.core.partition_keys import ROOT_PARTITION, encode_partition
+from s3_ingest.core.partition_ranges import partition_ranges
 from s3_ingest.core.plan import PartitionPlan
 from s3_ingest.core.sources import Source
 from s3_ingest.defs.ingest.assets import documents_asset_key, documents_op_name
+from s3_ingest.defs.ingest.config import plans_run_config
 from s3_ingest.defs.ingest.jobs import drift_job_name, sync_job_name
 from s3_ingest.defs.ingest.metadata import counts_of
 from s3_ingest.defs.ingest.partitions import prefix_partitions
+from s3_ingest.defs.ingest.run_requests import partition_order, plan_directory, range_tags
 from s3_ingest.defs.resources.embedder import EMBEDDER_KEY
 from s3_ingest.defs.resources.index import INDEX_KEY, IndexResource
 from s3_ingest.defs.resources.s3 import s3_resource_for
@@ -50,10 +53,15 @@ def partition_key_for(prefix: str) -> str:
     return encode_partition(prefix if prefix.endswith("/") else prefix + "/")
 
 
-def _metadata_values(result: Any, node_name: str) -> dict[str, Any]:
-    """The run's counts: from its materialization, or - a failed run - from its failure."""
-    for materialization in result.asset_materializations_for_node(node_name):
-        return counts_of(materialization.metadata)
+def _materializations(result: Any, step: str) -> list[Any]:
+    """A step's materializations, a failed step's too (the partitions of its range that are in
+    step record theirs before it fails)."""
+    return [event.step_materialization_data.materialization for event in result.all_events
+            if event.is_step_materialization and event.step_key == step]
+
+
+def _failure_values(result: Any) -> dict[str, Any]:
+    """A failed run's counts, from its failure (of its first failed partition)."""
     for event in result.all_events:
         user = event.step_failure_data.user_failure_data if event.is_step_failure else None
         if user is not None and user.metadata:
@@ -76,12 +84,6 @@ def _failure_message(result: Any, chunks_op: str | None = None) -> str:
     return "the run failed"
 
 
-def _chunk_values(result: Any, node_name: str) -> dict[str, Any] | None:
-    for materialization in result.asset_materializations_for_node(node_name):
-        return chunk_counts_of(materialization.metadata)
-    return None
-
-
 @dataclass
 class SourcePlan:
     partitions: list[PartitionPlan]
@@ -90,12 +92,14 @@ class SourcePlan:
     cpu: dict[str, float] = field(default_factory=dict)  # the scan's CPU seconds by stage
 
 
-def plan(source: Source, index: IndexResource, *, full: bool, prefix: str | None) -> SourcePlan:
+def plan(source: Source, index: IndexResource, *, full: bool, prefix: str | None,
+         instance: DagsterInstance | None = None) -> SourcePlan:
     """Which partitions to run, each with its plan.
 
     With a prefix, or `full`, every partition runs whole. Otherwise the source is scanned once
     against the index, exactly as the polling sensor does, and only partitions with changes run
-    - each for just its changed objects when there are few.
+    - each for just its changed objects, carried in its config or, many, in a spill file the
+    scan wrote (the run never lists what the scan listed).
     """
     if prefix is not None:
         return SourcePlan([PartitionPlan.list_whole(partition_key_for(prefix))])
@@ -104,7 +108,8 @@ def plan(source: Source, index: IndexResource, *, full: bool, prefix: str | None
         if full:
             partitions = list_partitions(client, source.bucket, source.prefix)
             return SourcePlan([PartitionPlan.list_whole(p) for p in partitions])
-        result = scan_changes(client, source, index.open(), budget_s=float("inf"))
+        result = scan_changes(client, source, index.open(), budget_s=float("inf"),
+                              spill_dir=plan_directory(instance) if instance else None)
     except Exception as exc:
         raise explain_for(exc, source) from None
     skipped: Counter[str] = Counter()
@@ -133,30 +138,63 @@ def run_partition(
     documents: bool = True,
     chunks: bool = True,
 ) -> PartitionRun:
-    """One run of the source's sync job for one partition: its documents, its chunks, or both
-    (a subset of the same job, as a launch of selected assets from the UI is)."""
+    """One run of the source's sync job for one partition."""
+    [run] = run_partitions(source, job, [partition], instance=instance, run_config=run_config,
+                           documents=documents, chunks=chunks)
+    return run
+
+
+def run_partitions(
+    source: Source,
+    job: Any,
+    partitions: list[str],
+    *,
+    instance: DagsterInstance,
+    run_config: dict[str, Any],
+    documents: bool = True,
+    chunks: bool = True,
+) -> list[PartitionRun]:
+    """One run of the source's sync job for a range of partitions (one, or a run for many
+    changes, as the sensors ask for): their documents, their chunks, or both (a subset of the
+    same job, as a launch of selected assets from the UI is). What each partition's
+    materialization says is its own line."""
     selection = ([documents_asset_key(source)] if documents else []) + (
         [chunks_asset_key(source)] if chunks else [])
     op_name, chunks_op = documents_op_name(source), chunks_op_name(source)
+    single = len(partitions) == 1
     # A run of the source's sync job, as the sensors' are: listed under that job in the UI,
     # re-executable there, and carrying the source's tag.
+    subset = not (documents and chunks)
+    if subset and not single:
+        # A subset of the job without the asset checks an asset selection brings along: the
+        # drift check is per partition (it cannot run over a range), lists the bucket again,
+        # and is the drift job's to run. (One partition keeps the selection on its run record,
+        # as a launch of selected assets from the UI has it.)
+        job = job.get_subset(asset_selection=set(selection), asset_check_selection=set())
     result = job.execute_in_process(
-        partition_key=partition,
+        partition_key=partitions[0] if single else None,
         instance=instance,
         run_config=run_config,
         raise_on_error=False,
-        tags={"s3_ingest/launched_by": "cli"},
-        asset_selection=None if documents and chunks else selection,
+        tags={"s3_ingest/launched_by": "cli"} | ({} if single else range_tags(partitions)),
+        asset_selection=selection if subset and single else None,
     )
-    return PartitionRun(
-        source.name,
-        partition,
-        result.success,
-        metadata=_metadata_values(result, op_name) if documents else {},
-        error=None if result.success else _failure_message(result, chunks_op),
-        chunks=_chunk_values(result, chunks_op) if chunks else None,
-        documents=documents,
-    )
+    written = {m.partition: counts_of(m.metadata) for m in _materializations(result, op_name)}
+    cut = {m.partition: chunk_counts_of(m.metadata)
+           for m in _materializations(result, chunks_op)}
+    error = None if result.success else _failure_message(result, chunks_op)
+    runs, failure_told = [], False
+    for partition in partitions:
+        ok = result.success or ((not documents or partition in written)
+                                and (not chunks or partition in cut))
+        metadata = written.get(partition, {}) if documents else {}
+        if not ok and documents and not metadata and not failure_told:
+            metadata, failure_told = _failure_values(result), True
+        runs.append(PartitionRun(source.name, partition, ok, metadata=metadata,
+                                 error=None if ok else error,
+                                 chunks=cut.get(partition) if chunks else None,
+                                 documents=documents))
+    return runs
 
 
 def register_partitions(source: Source, instance: DagsterInstance, partitions: list[str]) -> None:
@@ -198,6 +236,13 @@ def sync(
     are behind them (an earlier `--no-chunks`, a failed chunks step) get a chunks-only run."""
     runs: list[PartitionRun] = []
     asset_config = dict(asset_config or {})
+
+    def report(done: list[PartitionRun]) -> None:
+        runs.extend(done)
+        for run in done:
+            if on_partition:
+                on_partition(run)
+
     for source in sources:
         op_name = documents_op_name(source)
         try:
@@ -208,7 +253,8 @@ def sync(
                     f"{'this variable' if len(unset) == 1 else 'these variables'} for source "
                     f"{source.name}'s credentials; export {'it' if len(unset) == 1 else 'them'}"
                     " and run again")
-            planned = plan(source, index, full=bool(asset_config.get("full")), prefix=prefix)
+            planned = plan(source, index, full=bool(asset_config.get("full")), prefix=prefix,
+                           instance=instance)
         except Exception as exc:  # SourceError: already says what to check
             run = PartitionRun(source.name, "*", False, error=str(exc))
             runs.append(run)
@@ -225,20 +271,22 @@ def sync(
                                                         or p == partition_key_for(prefix)))
         register_partitions(source, instance, partitions + behind)
         job = source_definitions(source, index).resolve_job_def(sync_job_name(source))
-        for partition_plan in planned.partitions:
+        order = partition_order(instance, prefix_partitions(source))
+        plans = {p.partition: p for p in planned.partitions}
+        # One run for the changed partitions (a range each, as the sensors ask for), then one
+        # for those whose chunks alone are behind.
+        for partitions in partition_ranges(plans, order):
             run_config = dict(run_config_base or {})
-            config = asset_config | partition_plan.as_config()
-            if config:
-                run_config["ops"] = {op_name: {"config": config}}
-            run = run_partition(source, job, partition_plan.partition, instance=instance,
-                                run_config=run_config, chunks=chunks)
-            runs.append(run)
-            if on_partition:
-                on_partition(run)
-        for partition in behind:
-            run = run_partition(source, job, partition, instance=instance,
-                                run_config=dict(run_config_base or {}), documents=False)
-            runs.append(run)
-            if on_partition:
-                on_partition(run)
+            in_range = [plans.get(p) or PartitionPlan(p) for p in partitions]
+            run_config["ops"] = {op_name: {"config": asset_config | plans_run_config(
+                op_name, in_range)["ops"][op_name]["config"]}}
+            done = run_partitions(source, job, partitions, instance=instance,
+                                  run_config=run_config, chunks=chunks)
+            # A partition between two changed ones had nothing to do: its materialization
+            # says so in Dagster, and it is no line of the command's report.
+            report([run for run in done if run.partition in plans])
+        for partitions in partition_ranges(behind, order):
+            done = run_partitions(source, job, partitions, instance=instance,
+                                  run_config=dict(run_config_base or {}), documents=False)
+            report([run for run in done if run.partition in behind])
     return runs

@@ -17,6 +17,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
 from typing import Any
 
 from s3_ingest.core.changes import is_changed
@@ -29,6 +31,7 @@ from s3_ingest.core.partition_changes import (
 )
 from s3_ingest.core.document_limit import LimitCount
 from s3_ingest.core.plan import PartitionPlan, ScanCounts
+from s3_ingest.core.plan_spill import SpillWriter
 from s3_ingest.core.partition_keys import partition_of
 from s3_ingest.core.sources import Source
 from s3_ingest.core.stage_cpu import StageCpu
@@ -47,6 +50,8 @@ class ScanResult:
     modified: int = 0
     deleted: int = 0
     cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds: list and diff
+    spill_dir: Path | None = None  # where changes too many for a config go (plan_spill.py)
+    source: str = ""
 
     @property
     def complete(self) -> bool:
@@ -63,7 +68,13 @@ class ScanResult:
 
 
 def _note(result: ScanResult, rel_path: str, change: Change) -> None:
-    result.changes.setdefault(partition_of(rel_path), PartitionChanges()).add(change)
+    partition = partition_of(rel_path)
+    changes = result.changes.get(partition)
+    if changes is None:
+        spill_to = (partial(SpillWriter, result.spill_dir, result.source, partition)
+                    if result.spill_dir is not None else None)
+        changes = result.changes[partition] = PartitionChanges(spill_to=spill_to)
+    changes.add(change)
 
 
 def _listed(obj: ListedObject) -> Change:
@@ -123,15 +134,18 @@ def scan_changes(
     budget_s: float = 20.0,
     page_size: int = 1000,
     clock: Callable[[], float] = time.monotonic,
+    spill_dir: Path | None = None,
 ) -> ScanResult:
-    """Scan the source's listing from `after` until it ends or `budget_s` is spent.
+    """Scan the source's listing from `after` until it ends or `budget_s` is spent. With
+    `spill_dir`, a partition's changes too many for a run's config are written there, so its
+    run need not list it again (plan_spill.py); without, such a run lists its partition.
 
     Listing errors propagate (ClientError / BotoCoreError): a failed scan reports nothing, so
     nothing can be deleted on the strength of a partial listing.
     """
     deadline = clock() + budget_s
     selector = LimitCount(selector_for(source), source.document_limit, selected_before)
-    result = ScanResult(after=after)
+    result = ScanResult(after=after, spill_dir=spill_dir, source=source.name)
     cpu = StageCpu()
     try:
         _walk(client, source, index, result, selector, cpu, page_size, deadline, clock)

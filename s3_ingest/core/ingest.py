@@ -18,7 +18,7 @@ Safety rules:
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any
 
@@ -37,7 +37,7 @@ from s3_ingest.core.ingest_report import IngestOptions, IngestReport
 from s3_ingest.core.parser_pool import shared_sandbox, worker_pids
 from s3_ingest.core.partition_keys import partition_of
 from s3_ingest.core.plan import PartitionPlan
-from s3_ingest.core.plan_pages import Page, listing_pages, planned_page
+from s3_ingest.core.plan_pages import Page, plan_pages
 from s3_ingest.core.selection import SKIP_TOO_LARGE, selector_for
 from s3_ingest.core.sources import Source
 from s3_ingest.core.stage_cpu import StageCpu, WorkerCpu
@@ -75,6 +75,7 @@ class _PartitionIngest:
         self.to_delete: list[str] = []
         self.was_indexed: set[str] = set()  # keys being re-fetched that the index already holds
         self.unchanged_refetched: set[str] = set()  # a `full` run's: neither added nor modified
+        self.named: list[str] = []  # the keys a plan's pages named (its failures' scope)
         self.last_progress = time.monotonic()
         self.cpu = StageCpu()
 
@@ -208,6 +209,7 @@ class _PartitionIngest:
     def _page(self, page: Page, pool: ThreadPoolExecutor, pending: set[Future]) -> set[Future]:
         report, window = self.report, max(1, self.options.concurrency) * 2
         report.head_requests += page.heads
+        self.named.extend(page.named)
         report.failed.extend(page.failed)
         for obj, reason in page.objects:
             report.listed += 1 if page.listed else 0
@@ -248,13 +250,8 @@ class _PartitionIngest:
             with ThreadPoolExecutor(max(1, options.concurrency), "s3-fetch") as pool:
                 pending: set[Future] = set()
                 try:
-                    pages: Iterable[Page] = (
-                        listing_pages(self.client, source, self.partition, self.index,
-                                      options.page_size, self.cpu)
-                        if plan.listing
-                        else [planned_page(self.client, source, plan, self.index, pool,
-                                           self.cpu)]
-                    )
+                    pages = plan_pages(self.client, source, plan, self.index, pool,
+                                       options.page_size, self.cpu)
                     for page in pages:
                         with self.cpu.stage("diff"):  # the index writes within are index's
                             pending = self._page(page, pool, pending)
@@ -271,7 +268,7 @@ class _PartitionIngest:
             self._delete(known_before)
             # Replaces the failure records of what this run looked at: what succeeded is cleared.
             self.index.record_failures(source.name, self.partition, report.failed,
-                                       only_keys=None if plan.listing else plan.named)
+                                       only_keys=None if plan.listing else self.named)
         self.cpu.add("extract", workers.seconds())
         report.seconds, report.cpu = time.monotonic() - started, self.cpu.totals()
         self._maybe_progress(force=True)

@@ -4,7 +4,9 @@ Every change names the object version it saw (etag, size, last-modified time, ve
 the partition's digest - the run key's last word - is a hash of exactly those versions. So every
 distinct state of a partition gets its own run key, while a repeated tick of the same state
 gets the same one and Dagster does not run it twice. While changes are few, the keys themselves
-ride along so a run can fetch just those instead of listing the partition again.
+ride along so a run can fetch just those instead of listing the partition again; past that, a
+scan given a spill directory writes them to a file the run reads (plan_spill.py), so a run never
+lists what its scan listed already.
 """
 
 from __future__ import annotations
@@ -17,10 +19,12 @@ from typing import Any
 
 from s3_ingest.core.documents import ListedObject
 from s3_ingest.core.plan import PartitionPlan, ScanCounts
+from s3_ingest.core.plan_spill import SpillWriter
 
 UPSERT, DELETE = "upsert", "delete"
 DROP = "drop"  # indexed, still listed, but no longer selected (a skip reason)
-TARGETED_MAX_KEYS = 500  # above this many changes a partition is re-listed whole by its run
+TARGETED_MAX_KEYS = 500  # above this many changes they go to a spill file, or the run lists
+SPILL_MAX_KEYS = 1_000_000  # above this many even a spill file gives up: the run lists
 
 
 @dataclass(frozen=True)
@@ -43,16 +47,30 @@ class PartitionChanges:
     hasher: Any = field(default_factory=hashlib.sha256)
     changes: list[Change] | None = field(default_factory=list)  # None: too many to name
     count: int = 0
+    # Makes the spill file once the changes outgrow a run's config (None: the run lists).
+    spill_to: Callable[[], SpillWriter] | None = None
+    spill: SpillWriter | None = None
 
     def add(self, change: Change) -> None:
         self.count += 1
         self.hasher.update(
             f"{change.key}\0{change.kind} {change.version}\n".encode("utf-8", "surrogatepass")
         )
+        if self.spill is not None:
+            if self.count > SPILL_MAX_KEYS:
+                self.spill.abandon()
+                self.spill = None  # too many even for a file: the run lists the partition
+            else:
+                self.spill.write(change.kind, change.key, change.obj)
+            return
         if self.changes is None:
             return
         if self.count > TARGETED_MAX_KEYS:
-            self.changes = None  # too many: the run lists the partition
+            if self.spill_to is not None:
+                self.spill = self.spill_to()
+                for earlier in [*self.changes, change]:
+                    self.spill.write(earlier.kind, earlier.key, earlier.obj)
+            self.changes = None  # too many for a config: spilled, or the run lists
             return
         self.changes.append(change)
 
@@ -76,13 +94,17 @@ class PartitionChanges:
 
     def plan(self, partition: str, counts: ScanCounts | None = None) -> PartitionPlan:
         """A run plan naming these changes - too many to name, a listing of the partition. The
-        last word on a key wins: a key deleted and then put again is an upsert."""
+        last word on a key wins: a key deleted and then put again is an upsert (a scan's spill
+        names each key once)."""
+        if self.spill is not None:
+            return PartitionPlan(partition, counts=counts or ScanCounts(),
+                                 spill=self.spill.finish(self.digest), digest=self.digest)
         if self.changes is None:
             return PartitionPlan.list_whole(partition)
         last: dict[str, Change] = {}
         for change in self.changes:
             last[change.key] = change
-        plan = PartitionPlan(partition, counts=counts or ScanCounts())
+        plan = PartitionPlan(partition, counts=counts or ScanCounts(), digest=self.digest)
         for key, change in sorted(last.items()):
             if change.kind == UPSERT and change.obj is not None:
                 plan.objects.append(change.obj)
@@ -93,6 +115,11 @@ class PartitionChanges:
             else:
                 plan.drops.append(key)
         return plan
+
+    def abandon_spill(self) -> None:
+        """A spill file begun and never made a plan of: removed."""
+        if self.spill is not None and not self.spill.finished:
+            self.spill.abandon()
 
     @property
     def digest(self) -> str:

@@ -10,7 +10,12 @@ changes to name, a document limit that needs the whole order), or it names the o
 - `keys`: keys an event named, with nothing listed: each is HEADed first, then treated as listed;
 - `deletions`: keys found gone: each is confirmed with a HEAD (an event may be stale) and, if it
   exists after all, treated as listed;
-- `drops`: indexed keys the scan saw listed but no longer selected (a skip reason): removed.
+- `drops`: indexed keys the scan saw listed but no longer selected (a skip reason): removed;
+- `spill`: too many changes for a run's config - the scan wrote them to a file (plan_spill.py)
+  named by their digest, and the run reads them from there in pages instead of listing again.
+
+A run may cover several partitions (one run for many changes): its config maps each partition
+to its plan, and a partition the map does not name lists itself (a backfill from the UI).
 
 `counts` carries what the scan saw of the partition (listed, unchanged, skipped by reason), so a
 run's report uses the same words, and true ones, in every mode.
@@ -54,6 +59,8 @@ class PartitionPlan:
     drops: list[str] = field(default_factory=list)
     counts: ScanCounts = field(default_factory=ScanCounts)
     listing: bool = False  # list the partition whole instead
+    spill: str | None = None  # the named changes are in this file (plan_spill.py)
+    digest: str = ""  # names exactly the object versions the plan is for
 
     @classmethod
     def list_whole(cls, partition: str) -> PartitionPlan:
@@ -65,9 +72,11 @@ class PartitionPlan:
         return [o.key for o in self.objects] + self.keys + self.deletions + self.drops
 
     def as_config(self) -> dict[str, Any]:
-        """The run config of a documents asset that carries this plan (empty: list it)."""
+        """What a run's config carries of this plan (the value of its partition's entry)."""
         if self.listing:
-            return {}
+            return {"listing": True}
+        if self.spill:
+            return {"spill": self.spill, "digest": self.digest, "scan": self.counts.as_config()}
         return {"objects": [object_facts(o) for o in self.objects], "upserts": self.keys,
                 "deletions": self.deletions, "drops": self.drops,
                 "scan": self.counts.as_config()}
@@ -90,15 +99,24 @@ def listed_from_facts(facts: dict[str, Any], prefix: str) -> ListedObject:
     )
 
 
-def plan_from_config(partition: str, config: dict[str, Any], prefix: str,
+def plan_from_config(partition: str, config: dict[str, Any] | None, prefix: str,
                      full: bool = False) -> PartitionPlan:
-    """The plan a run's config carries (a listing when it names nothing, or with `full`)."""
-    objects = [listed_from_facts(f, prefix) for f in config.get("objects") or ()]
-    plan = PartitionPlan(
-        partition, objects, list(config.get("upserts") or ()),
-        list(config.get("deletions") or ()), list(config.get("drops") or ()),
-        ScanCounts.from_config(config.get("scan")),
-    )
-    if full or not plan.named:
+    """The plan a run's config carries for `partition` (None: not named, so it lists itself;
+    and with `full` every partition lists). An entry that names nothing is a partition with
+    nothing to do: it lies in the run's range between two that changed. A spill file that is
+    gone (cleaned up, or the run is on another machine) means a listing: slower, never wrong."""
+    if full or config is None or config.get("listing"):
         return PartitionPlan.list_whole(partition)
-    return plan
+    counts = ScanCounts.from_config(config.get("scan"))
+    if config.get("spill"):
+        from s3_ingest.core.plan_spill import spill_readable
+
+        if not spill_readable(config["spill"], config.get("digest", "")):
+            return PartitionPlan.list_whole(partition)
+        return PartitionPlan(partition, counts=counts, spill=config["spill"],
+                             digest=config.get("digest", ""))
+    objects = [listed_from_facts(f, prefix) for f in config.get("objects") or ()]
+    return PartitionPlan(
+        partition, objects, list(config.get("upserts") or ()),
+        list(config.get("deletions") or ()), list(config.get("drops") or ()), counts,
+    )

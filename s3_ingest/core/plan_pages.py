@@ -7,7 +7,8 @@ of the index (memory stays one page wide); an indexed key of that range that was
 gone. With a document_limit the run first walks the source's listing from its start for the
 cutoff (document_limit.py), so whether a key is in is the same as the scan says, whatever the
 index holds yet. A plan that names objects is one page:
-the objects as the scan listed them, the event-named keys and the deletions HEADed first.
+the objects as the scan listed them, the event-named keys and the deletions HEADed first. A
+spilled plan (plan_spill.py) is read a page at a time, each page such a plan.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from s3_ingest.core.fetch import head_object
 from s3_ingest.core.index.base import DocumentIndex, ManifestEntry
 from s3_ingest.core.listing import iter_partition_pages
 from s3_ingest.core.plan import PartitionPlan
+from s3_ingest.core.plan_spill import spilled_plans
 from s3_ingest.core.selection import selector_for
 from s3_ingest.core.sources import Source
 from s3_ingest.core.stage_cpu import StageCpu
@@ -40,6 +42,7 @@ class Page:
     failed: list[tuple[str, str]] = field(default_factory=list)  # could not tell: keep
     listed: bool = True  # the objects were listed by this sync (not HEADed)
     heads: int = 0
+    named: list[str] = field(default_factory=list)  # the keys a plan's page names
 
 
 def partition_selector(client: Any, source: Source, partition: str) -> CutoffSelector:
@@ -67,6 +70,20 @@ def listing_pages(
         previous = upto
 
 
+def plan_pages(
+    client: Any, source: Source, plan: PartitionPlan, index: DocumentIndex, pool: Executor,
+    page_size: int, cpu: StageCpu,
+) -> Iterator[Page]:
+    """The pages of any plan: a listing's, a spill file's, or the one page of a named plan."""
+    if plan.listing:
+        yield from listing_pages(client, source, plan.partition, index, page_size, cpu)
+    elif plan.spill:
+        for part in spilled_plans(plan, source.prefix, page_size):
+            yield planned_page(client, source, part, index, pool, cpu)
+    else:
+        yield planned_page(client, source, plan, index, pool, cpu)
+
+
 def planned_page(
     client: Any, source: Source, plan: PartitionPlan, index: DocumentIndex, pool: Executor,
     cpu: StageCpu | None = None,
@@ -83,7 +100,7 @@ def _planned_page(
     cpu: StageCpu,
 ) -> Page:
     entries = index.entries(source.name, plan.named)
-    page = Page([], entries, unlisted_are_gone=False, listed=False)
+    page = Page([], entries, unlisted_are_gone=False, listed=False, named=plan.named)
     objects = list(plan.objects)
 
     def head_of(key: str) -> Any:  # a HEAD stands in for the listing of a key an event named

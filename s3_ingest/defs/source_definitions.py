@@ -29,6 +29,7 @@ from s3_ingest.defs.resources.embedder import EMBEDDER_KEY, embedder_resource
 from s3_ingest.defs.resources.index import INDEX_ENV_VAR, INDEX_KEY, index_resource
 from s3_ingest.defs.resources.s3 import s3_resource_for, s3_resource_key
 from s3_ingest.defs.resources.sqs import sqs_resource_for, sqs_resource_key
+from s3_ingest.defs.retrieval.chunks_behind import build_chunks_behind_sensor
 from s3_ingest.defs.retrieval.definitions import retrieval_definitions
 
 _shared: dict[tuple[str, ...], dict[str, ConfigurableResource]] = {}
@@ -75,7 +76,7 @@ def build_source_definitions(source: Source, shared: Collection[str] = ()) -> De
         asset_checks=[build_drift_check(source), build_source_drift_check(source)],
         jobs=[sync_job, build_drift_job(source)],
         schedules=[build_reconcile_schedule(source, sync_job)],
-        sensors=[build_poll_sensor(source, sync_job)]
+        sensors=[build_poll_sensor(source, sync_job), build_chunks_behind_sensor(source, sync_job)]
         + ([build_events_sensor(source, sync_job)] if source.events else [])
         + retrieval.sensors,
         resources=resources,

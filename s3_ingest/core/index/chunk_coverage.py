@@ -16,6 +16,7 @@ joins its document) and go with the next chunks run of their partition.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from typing import Any
 
@@ -88,6 +89,18 @@ class ChunkCoverage:
         for (partition,) in self._read(lambda c: c.execute(orphan_sql, (text,)).fetchall()):
             behind.setdefault(partition, 0)
         return behind
+
+    def behind_versions(self, source: str) -> dict[str, str]:
+        """partition -> a digest of the versions (key, etag, last-modified) of its documents
+        behind: what a catch-up chunks run is asked for, so its run key changes with them."""
+        sql = self._sql(f"SELECT b.partition, d.key, d.etag, d.last_modified {_LIVE} "
+                        "WHERE b.source = ? ORDER BY b.partition, d.key")
+        rows = self._read(lambda c: c.execute(sql, (self.values.text(source),)).fetchall())
+        hashers: dict[str, Any] = {}
+        for partition, key, etag, modified in rows:
+            hasher = hashers.setdefault(partition, hashlib.sha256())
+            hasher.update(f"{key}\0{etag} {modified}\n".encode("utf-8", "surrogatepass"))
+        return {partition: h.hexdigest()[:16] for partition, h in hashers.items()}
 
     def keys_with_chunks(self, source: str, keys: Iterable[str]) -> set[str]:
         unique = sorted({self.values.text(k) for k in keys})

@@ -6,9 +6,12 @@ an IO manager between steps, for nothing a user needs to see.
 
 
 import logging
+from collections.abc import Iterator
+from typing import Any
 
 from dagster import (
     AssetExecutionContext,
+    AssetMaterialization,
     AssetKey,
     AssetsDefinition,
     Backoff,
@@ -21,6 +24,7 @@ from dagster import (
 
 from s3_ingest.core.errors import SourceError
 from s3_ingest.core.ingest import DeleteGuardError, IngestOptions, IngestReport, ingest
+from s3_ingest.core.plan_spill import discard
 from s3_ingest.core.sources import Source
 from s3_ingest.defs.asset_layout import (
     index_kind, source_asset_key, source_group, source_id, source_owners,
@@ -84,8 +88,8 @@ def build_documents_asset(source: Source) -> AssetsDefinition:
         # (`dagster instance concurrency set s3_fetch_<source> N`, or the pools default_limit).
         pool=f"s3_fetch_{source_id(source)}",
     )
-    def documents(context: AssetExecutionContext, config: IngestConfig) -> MaterializeResult:
-        partition = context.partition_key
+    def documents(context: AssetExecutionContext, config: IngestConfig
+                  ) -> Iterator[AssetMaterialization | MaterializeResult]:
         if context.run.tags.get(SOURCE_TAG) != source_id(source):
             # Launched without it (the asset page's Materialize, a backfill): the run is
             # tagged now, so it is found by its source like every other run. (The run queue
@@ -104,20 +108,48 @@ def build_documents_asset(source: Source) -> AssetsDefinition:
             max_delete_share=config.max_delete_share,
             force_delete=config.force_delete,
         )
+        # One partition, or the range of a run for many changes (defs/ingest/run_requests.py):
+        # each through the same executor with its own plan, and its own metadata.
+        done: dict[str, dict] = {}
+        failures: list[Failure] = []
+        for partition in context.partition_keys:
+            failure = _partition(context, client, index, options, config, partition, done)
+            if failure is not None:
+                failures.append(failure)
+        if failures:
+            # The step fails, so Dagster records no materialization: the partitions that are
+            # in step say so themselves.
+            for partition, metadata in done.items():
+                yield AssetMaterialization(documents_asset_key(source), partition=partition,
+                                           metadata=metadata)
+            first = failures[0]
+            raise Failure(
+                description=first.description if len(failures) == 1 else (
+                    f"{len(failures)} of {len(context.partition_keys)} partitions failed; "
+                    f"first: {first.description}"),
+                metadata=first.metadata,
+                allow_retries=all(f.allow_retries for f in failures),
+            )
+        for partition, metadata in done.items():
+            context.add_asset_metadata(metadata, partition_key=partition)
+        yield MaterializeResult()
+
+    def _partition(context: AssetExecutionContext, client: Any, index: Any,
+                   options: IngestOptions, config: IngestConfig, partition: str,
+                   done: dict[str, dict]) -> Failure | None:
+        """Bring one partition in step; its metadata goes to `done`, or its failure back."""
         plan = config.plan(partition, source.prefix)
         try:
             report = ingest(client, source, plan, index, options, _progress_logger(context))
         except SourceError as exc:
-            raise Failure(
-                description=str(exc),
-                allow_retries=exc.status not in NOT_RETRYABLE_STATUSES,
-            ) from None
+            return Failure(description=str(exc),
+                           allow_retries=exc.status not in NOT_RETRYABLE_STATUSES)
         except DeleteGuardError as exc:
-            raise Failure(description=str(exc), allow_retries=False) from None
+            return Failure(description=str(exc), allow_retries=False)
         metadata = report_metadata(report, index.count(source.name, partition),
                                    index.count(source.name))
         if report.failed and report.failed_share > config.max_failed_share:
-            raise Failure(
+            return Failure(
                 description=(
                     f"{len(report.permanent_failures)} of {report.attempted} objects failed "
                     f"({report.failed_share:.0%}, more than {config.max_failed_share:.0%}); the "
@@ -129,7 +161,7 @@ def build_documents_asset(source: Source) -> AssetsDefinition:
         if report.transient:
             # Failures that may pass (a cut body, a reset, a 5xx outlasting every try): the
             # retry policy runs the partition again, and the new run fetches only these.
-            raise Failure(
+            return Failure(
                 description=(
                     f"{len(report.transient)} object(s) failed in a way that may pass "
                     "(after retries); the others were indexed, and the run will be retried."
@@ -139,6 +171,8 @@ def build_documents_asset(source: Source) -> AssetsDefinition:
             )
         for key, reason in report.failed[:20]:
             context.log.warning(f"failed: {key}: {reason}")
-        return MaterializeResult(metadata=metadata)
+        discard(plan)  # in step: a spilled plan's file is done with
+        done[partition] = metadata
+        return None
 
     return documents

@@ -1,5 +1,6 @@
 """The event sensor of a source: turns S3 event notifications from an SQS queue into runs of the
-partitions they touch, within seconds instead of a polling interval.
+partitions they touch, within seconds instead of a polling interval - one run for the
+partitions of a tick (a range each, run_requests.py).
 
 Delivery is at least once. A message is deleted from the queue only on the tick after the one
 that requested its runs - Dagster submits a tick's run requests before it evaluates the next
@@ -14,7 +15,6 @@ from typing import Any
 
 from dagster import (
     DefaultSensorStatus,
-    RunRequest,
     SensorDefinition,
     SensorEvaluationContext,
     SensorResult,
@@ -26,13 +26,15 @@ from s3_ingest.core.partition_changes import DELETE, UPSERT, Change, PartitionCh
 from s3_ingest.core.events import REMOVED, ObjectEvent, NotAnS3Event, already_indexed, parse_message
 from s3_ingest.core.partition_keys import partition_of
 from s3_ingest.core.sources import Source
-from s3_ingest.defs.asset_layout import definition_name, source_id
+from s3_ingest.defs.asset_layout import definition_name
 from s3_ingest.defs.ingest.assets import documents_op_name
-from s3_ingest.defs.ingest.config import plan_run_config
 from s3_ingest.defs.ingest.partitions import SOURCE_TAG, add_new_partitions, prefix_partitions
 from s3_ingest.defs.ingest.jobs import build_sync_job
 from s3_ingest.defs.ingest.pending import pending_runs
-from s3_ingest.defs.ingest.run_keys import CHANGE_TAG
+from s3_ingest.defs.ingest.run_requests import (
+    change_run_request, combined_digest, grouped_changes, partition_order, range_label,
+    range_plans,
+)
 from s3_ingest.defs.ingest.tick_errors import tick_errors
 from s3_ingest.defs.resources.s3 import client_of
 from s3_ingest.defs.resources.sqs import sqs_resource_key
@@ -143,28 +145,25 @@ def build_events_sensor(source: Source, job: Any = None) -> SensorDefinition:
                 event.event_time,
             ))
         pending = pending_runs(context.instance, source, changes)
-        run_requests = []
-        covered = 0
+        uncovered, covered = {}, 0
         for partition, found in sorted(changes.items()):
             change = pending.uncovered(partition, found)
             covered += found.count - change.count
-            if change.count == 0:
-                continue
+            if change.count:
+                uncovered[partition] = change
+        partition_requests = add_new_partitions(context.instance, partitions_def, changes)
+        order = partition_order(context.instance, partitions_def,
+                                [p for r in partition_requests for p in r.partition_keys])
+        run_requests = []
+        for partitions, found in grouped_changes(uncovered, order):
             # The keys named by the events: each HEADed first by the run, then as listed; too
-            # many, and it lists the partition.
-            run_config = plan_run_config(op_name, change.plan(partition))
-            # Message ids make each digest new; a failed run's events are acknowledged, so
-            # the polling sensor's next pass is what retries them.
-            change_key = f"{source.name}:{partition}:events:{change.digest}"
-            run_requests.append(
-                RunRequest(
-                    run_key=change_key,
-                    partition_key=partition,
-                    run_config=run_config,
-                    tags={"s3_ingest/trigger": "events", SOURCE_TAG: source_id(source),
-                          CHANGE_TAG: change_key},
-                )
-            )
+            # many, and it lists the partition. Message ids make each digest new; a failed
+            # run's events are acknowledged, so the polling sensor's next pass retries them.
+            change_key = (f"{source.name}:{range_label(partitions)}:events:"
+                          f"{combined_digest(found)}")
+            run_requests.append(change_run_request(
+                source, op_name, partitions, range_plans(partitions, found, {}),
+                change_key, change_key, "events"))
         context.log.info(
             f"{len(handles)} message(s): runs for {len(run_requests)} partition(s), "
             f"{done} already indexed, {covered} already in a queued or running run, "
@@ -174,9 +173,7 @@ def build_events_sensor(source: Source, job: Any = None) -> SensorDefinition:
         )
         return SensorResult(
             run_requests=run_requests,
-            dynamic_partitions_requests=add_new_partitions(
-                context.instance, partitions_def, changes
-            ),
+            dynamic_partitions_requests=partition_requests,
             cursor=json.dumps({
                 "ack": handles + retry,
                 "failed_deletes": cursor.get("failed_deletes", 0) + failed_deletes,

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
+from dagster import DagsterInstance, DagsterRun, DagsterRunStatus, RunsFilter
 
 from s3_ingest.core.partition_changes import PartitionChanges
 from s3_ingest.core.sources import Source
@@ -63,17 +63,29 @@ class PendingRuns:
         return changes.without(lambda c: self.covers(partition, c.key, c.changed_at))
 
 
-def _planned_keys(run_config: dict) -> set[str] | None:
-    for op in (run_config or {}).get("ops", {}).values():
+def _planned_keys(run: DagsterRun) -> dict[str, set[str] | None]:
+    """partition -> the keys the run will read there (None: it lists the partition). A run
+    named by the sensors or `sync` maps each of its partitions to a plan; one launched without
+    a plan (a backfill, the launchpad) lists its partition."""
+    for op in (run.run_config or {}).get("ops", {}).values():
         config = (op or {}).get("config") or {}
-        if config.get("full"):
-            return None
-        keys = {o["key"] for o in config.get("objects") or ()}
-        for field_name in ("upserts", "deletions", "drops"):
-            keys |= set(config.get(field_name) or ())
-        if keys:
-            return keys
-    return None
+        plans = config.get("partitions")
+        if not plans:
+            continue
+        result: dict[str, set[str] | None] = {}
+        for partition, plan in plans.items():
+            if config.get("full") or plan.get("listing"):
+                result[partition] = None
+                continue
+            # A spilled plan's keys are in its file: it covers none here, and a change it
+            # holds asks for the same run key again, which Dagster does not run twice.
+            keys = {o["key"] for o in plan.get("objects") or ()}
+            for field_name in ("upserts", "deletions", "drops"):
+                keys |= set(plan.get(field_name) or ())
+            result[partition] = keys
+        return result
+    partition = run.tags.get(PARTITION_TAG)
+    return {partition: None} if partition else {}
 
 
 def pending_runs(instance: DagsterInstance, source: Source, partitions: Iterable[str]) -> PendingRuns:
@@ -87,11 +99,9 @@ def pending_runs(instance: DagsterInstance, source: Source, partitions: Iterable
     )
     for record in records:
         run = record.dagster_run
-        partition = run.tags.get(PARTITION_TAG)
-        if partition not in wanted:
-            continue
         started = record.start_time if run.status == DagsterRunStatus.STARTED else None
-        result.by_partition.setdefault(partition, []).append(
-            PendingRun(started_at=started, keys=_planned_keys(run.run_config))
-        )
+        for partition, keys in _planned_keys(run).items():
+            if partition in wanted:
+                result.by_partition.setdefault(partition, []).append(
+                    PendingRun(started_at=started, keys=keys))
     return result

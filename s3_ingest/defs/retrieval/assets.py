@@ -67,17 +67,20 @@ def build_chunks_asset(source: Source, notice: str | None = None) -> AssetsDefin
     def chunks(context: AssetExecutionContext, config: ChunksConfig) -> MaterializeResult:
         index = getattr(context.resources, INDEX_KEY).open()
         embedder = getattr(context.resources, EMBEDDER_KEY).embedder()
-        partition = context.partition_key
+        # One partition, or each of a run's range (one run for many changes), with its own
+        # metadata.
+        for partition in context.partition_keys:
+            def progress(report: ChunkReport, partition: str = partition) -> None:
+                message = (f"{source.name} {partition}: chunks written {report.written}, "
+                           f"embedded {report.embedded}, reused {report.reused}")
+                context.log.info(message)
+                progress_log.info(message)
 
-        def progress(report: ChunkReport) -> None:
-            message = (f"{source.name} {partition}: chunks written {report.written}, embedded "
-                       f"{report.embedded}, reused {report.reused}")
-            context.log.info(message)
-            progress_log.info(message)
-
-        report = chunk_partition(index, source.name, partition, embedder, full=config.full,
-                                 progress=progress)
-        total = index.chunk_count(source.name, partition)
-        return MaterializeResult(metadata=chunk_metadata(report, total, embedder.dimension))
+            report = chunk_partition(index, source.name, partition, embedder,
+                                     full=config.full, progress=progress)
+            total = index.chunk_count(source.name, partition)
+            context.add_asset_metadata(chunk_metadata(report, total, embedder.dimension),
+                                       partition_key=partition)
+        return MaterializeResult()
 
     return chunks

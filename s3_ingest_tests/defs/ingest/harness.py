@@ -28,6 +28,23 @@ from s3_ingest.defs.resources.s3 import s3_resource_for, s3_resource_key
 from s3_ingest.defs.resources.sqs import sqs_resource_for, sqs_resource_key
 
 
+def plans_of(request: Any) -> dict[str, dict[str, Any]]:
+    """partition -> its plan in a run request (a run may cover several partitions; one that
+    names no plan lists its partition)."""
+    ops = (request.run_config or {}).get("ops", {})
+    config = next(iter(ops.values()), {}).get("config") or {} if ops else {}
+    return dict(config.get("partitions") or {request.partition_key: {"listing": True}})
+
+
+def changed_plans(result: Any) -> dict[str, dict[str, Any]]:
+    """partition -> plan over every request of a tick, leaving out the partitions a run only
+    carries (between two changed ones, nothing to do)."""
+    names = ("objects", "upserts", "deletions", "drops", "listing", "spill")
+    return {partition: plan for request in result.run_requests or []
+            for partition, plan in plans_of(request).items()
+            if any(plan.get(name) for name in names)}
+
+
 class TickFailed(RuntimeError):
     """A tick raised: the message is what Dagster records on the tick."""
 
@@ -88,12 +105,13 @@ class Daemon:
                                     config=config or requested, tags=request.tags))
         return results
 
-    def run(self, partition: str, *, run_key: str | None = None,
+    def run(self, partition: str | None, *, run_key: str | None = None,
             config: dict[str, Any] | None = None, resources: dict[str, Any] | None = None,
             tags: dict[str, str] | None = None) -> Any:
         asset = build_documents_asset(self.source)
         name = f"{self.source.name}_prefixes"
-        if partition not in self.instance.get_dynamic_partitions(name):
+        # None: a run over a range of partitions, named by its tags (one run for many changes).
+        if partition is not None and partition not in self.instance.get_dynamic_partitions(name):
             self.instance.add_dynamic_partitions(name, [partition])
         result = materialize(
             [asset], partition_key=partition, instance=self.instance,

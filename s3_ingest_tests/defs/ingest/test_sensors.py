@@ -10,10 +10,11 @@ from botocore.exceptions import ClientError
 
 from s3_ingest.core.index.sqlite import SqliteIndex
 from s3_ingest.defs.resources.s3 import S3SourceResource, s3_resource_for
+from s3_ingest.defs.ingest.metadata import counts_of
 from s3_ingest.defs.ingest.sensors import build_poll_sensor
 from s3_ingest.local_s3_proxy import S3Proxy
 from s3_ingest_tests.conftest import make_source, put_objects
-from s3_ingest_tests.defs.ingest.harness import Daemon
+from s3_ingest_tests.defs.ingest.harness import Daemon, changed_plans
 
 
 @pytest.fixture
@@ -32,7 +33,9 @@ def test_first_tick_adds_partitions_and_runs_them(local_s3, s3_client, bucket, i
     source = make_source(local_s3.endpoint_url, bucket)
     daemon, sensor = Daemon(source, index_path), build_poll_sensor(source)
     result = daemon.tick(sensor)
-    assert sorted(r.partition_key for r in result.run_requests) == ["(root)", "a/", "b/"]
+    # One run for the three partitions (issue 23), each with its plan.
+    assert len(result.run_requests) == 1
+    assert sorted(changed_plans(result)) == ["(root)", "a/", "b/"]
     # The run queue limits runs per source by this tag (dagster.yaml).
     assert {r.tags["s3_ingest/source"] for r in result.run_requests} == {"docs"}
     assert set(daemon.instance.get_dynamic_partitions("docs_prefixes")) == {"(root)", "a/", "b/"}
@@ -57,9 +60,13 @@ def test_changes_are_found_and_only_changed_partitions_run(local_s3, s3_client, 
         proxy.stats.requests.clear()
         result = daemon.tick(sensor)
         assert proxy.stats.requests["get"] == 0  # the sensor only lists
-        assert sorted(r.partition_key for r in result.run_requests) == ["a/", "b/", "d/"]
-        configs = {r.partition_key: r.run_config["ops"]["docs__documents"]["config"]
-                   for r in result.run_requests}
+        # One run for the changed partitions; c/, between them, rides along with nothing to do.
+        [request] = result.run_requests
+        assert request.partition_key is None
+        assert (request.tags["dagster/asset_partition_range_start"],
+                request.tags["dagster/asset_partition_range_end"]) == ("a/", "d/")
+        configs = changed_plans(result)
+        assert sorted(configs) == ["a/", "b/", "d/"]
         # The changed object as the scan listed it; the deletion, to confirm.
         assert [o["key"] for o in configs["a/"]["objects"]] == ["a/1.md"]
         assert configs["a/"]["objects"][0]["etag"] and configs["a/"]["deletions"] == []
@@ -67,11 +74,19 @@ def test_changes_are_found_and_only_changed_partitions_run(local_s3, s3_client, 
         assert configs["a/"]["scan"]["listed"] == 1 and configs["a/"]["scan"]["unchanged"] == 0
         proxy.stats.requests.clear()
         runs = daemon.run_requests(result)
-        # The runs fetch exactly the changed keys, confirm the deletion, and list nothing.
+        # The run fetches exactly the changed keys, confirms the deletion, and lists nothing.
         assert proxy.stats.requests["list"] == 0
         assert proxy.stats.requests["get"] == 2 and proxy.stats.requests["head"] == 1
         assert daemon.tick(sensor).run_requests == []
     assert all(r.success for r in runs)
+    # Each partition of the run is materialized with its own metadata.
+    [run] = runs
+    written = {m.partition: counts_of(m.metadata) for m in run.asset_materializations_for_node(
+        "docs__documents")}
+    assert sorted(written) == ["a/", "b/", "c/", "d/"]
+    assert (written["a/"]["fetched"], written["b/"]["deleted"], written["d/"]["fetched"]) == (
+        1, 1, 1)
+    assert written["c/"]["fetched"] == written["c/"]["deleted"] == 0
     assert keys_in(index_path) == {"a/1.md", "c/3.md", "d/4.md"}
     assert [h.key for h in SqliteIndex(index_path).search("edited")] == ["a/1.md"]
 
@@ -157,6 +172,6 @@ def test_overwrite_with_identical_content_is_seen(local_s3, s3_client, bucket, i
     time.sleep(1.1)  # S3 last-modified has one-second resolution
     put_objects(s3_client, bucket, {"a/same.md": "same bytes"})
     result = daemon.tick(sensor)
-    assert [r.partition_key for r in result.run_requests] == ["a/"]
+    assert list(changed_plans(result)) == ["a/"]
     daemon.run_requests(result)
     assert SqliteIndex(index_path).get("docs", "a/same.md").last_modified > before

@@ -16,7 +16,7 @@ from s3_ingest.defs.ingest.partitions import SOURCE_TAG
 from s3_ingest.defs.ingest.sensors import build_poll_sensor
 from s3_ingest.local_s3 import DEMO_KEY_ID, DEMO_SECRET
 from s3_ingest_tests.conftest import make_source, put_objects
-from s3_ingest_tests.defs.ingest.harness import Daemon
+from s3_ingest_tests.defs.ingest.harness import Daemon, changed_plans
 
 
 @pytest.fixture
@@ -34,11 +34,11 @@ def evented(local_s3, s3_client, bucket, tmp_path):
     return Daemon(source, str(tmp_path / "i.db"))
 
 
-def queued_run(daemon: Daemon, partition: str, run_config: dict) -> None:
+def queued_run(daemon: Daemon, request) -> None:
     create_run_for_test(
         daemon.instance, job_name="__ASSET_JOB", status=DagsterRunStatus.NOT_STARTED,
-        run_config=run_config,
-        tags={SOURCE_TAG: daemon.source.name, "dagster/partition": partition},
+        run_config=request.run_config,
+        tags={SOURCE_TAG: daemon.source.name} | dict(request.tags),
     )
 
 
@@ -58,12 +58,12 @@ def test_at_start_the_events_sensor_leaves_what_a_queued_poll_run_will_read(even
     poll, events = build_poll_sensor(evented.source), build_events_sensor(evented.source)
     evented.arm(events)
     [request] = evented.tick(poll).run_requests
-    queued_run(evented, request.partition_key, request.run_config)  # queued, not started
+    queued_run(evented, request)  # queued, not started
     assert evented.tick(events).run_requests == []
     # ...but an event for a key that run was not asked for is requested.
     put_objects(s3_client, bucket, {"a/3.md": "three"})
-    [later] = evented.tick(events).run_requests
-    assert later.run_config["ops"]["docs__documents"]["config"]["upserts"] == ["a/3.md"]
+    later = evented.tick(events)
+    assert len(later.run_requests) == 1 and changed_plans(later)["a/"]["upserts"] == ["a/3.md"]
 
 
 def test_at_start_the_poll_sensor_leaves_what_a_queued_events_run_will_read(evented, s3_client,
@@ -71,10 +71,9 @@ def test_at_start_the_poll_sensor_leaves_what_a_queued_events_run_will_read(even
     put_objects(s3_client, bucket, {"a/1.md": "one", "b/2.md": "two"})
     poll, events = build_poll_sensor(evented.source), build_events_sensor(evented.source)
     evented.arm(events)
-    requested = evented.tick(events).run_requests
-    assert sorted(r.partition_key for r in requested) == ["a/", "b/"]
-    for request in requested:
-        queued_run(evented, request.partition_key, request.run_config)
+    tick = evented.tick(events)
+    assert len(tick.run_requests) == 1 and sorted(changed_plans(tick)) == ["a/", "b/"]
+    queued_run(evented, tick.run_requests[0])  # one run, for both partitions
     assert evented.tick(poll).run_requests == []
 
 
@@ -88,10 +87,9 @@ def test_events_for_changes_the_index_already_holds_ask_for_no_run(evented, s3_c
     assert all(run.success for run in evented.run_requests(evented.tick(poll)))
     # Every event is already reflected in the index: no second run of the first fill. (The
     # created event of b/3.md does ask for one: that key is gone, and only a run can tell.)
-    assert [r.partition_key for r in evented.tick(events).run_requests] == ["b/"]
+    assert list(changed_plans(evented.tick(events))) == ["b/"]
     put_objects(s3_client, bucket, {"a/1.md": "edited"})
-    [request] = evented.tick(events).run_requests
-    assert request.run_config["ops"]["docs__documents"]["config"]["upserts"] == ["a/1.md"]
+    assert changed_plans(evented.tick(events))["a/"]["upserts"] == ["a/1.md"]
 
 
 def test_a_running_run_started_before_a_change_does_not_cover_it(evented, s3_client, bucket):
@@ -104,7 +102,6 @@ def test_a_running_run_started_before_a_change_does_not_cover_it(evented, s3_cli
     assert evented.instance.get_run_by_id(run.run_id).status == DagsterRunStatus.STARTED
     time.sleep(3.1)  # a/2.md is put after the run started
     put_objects(s3_client, bucket, {"a/2.md": "two"})
-    [request] = evented.tick(build_poll_sensor(evented.source)).run_requests
-    config = request.run_config["ops"]["docs__documents"]["config"]
+    config = changed_plans(evented.tick(build_poll_sensor(evented.source)))["a/"]
     # The running run lists a/ and reads a/1.md; a/2.md may have come after its listing.
     assert [o["key"] for o in config["objects"]] == ["a/2.md"]
