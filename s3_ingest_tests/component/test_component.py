@@ -79,7 +79,8 @@ def test_key_prefix_and_group_place_every_asset_and_the_jobs_follow():
     # (test_project.py).
     names = definition_names(defs)
     assert names["sensors"] == {"team_a_docs_handbook_poll_sensor",
-                                "team_a_docs_handbook_chunks_automation"}
+                                "team_a_docs_handbook_chunks_automation",
+                                "team_a_docs_handbook_chunks_behind_sensor"}
     assert names["schedules"] == {"team_a_docs_handbook_reconcile_schedule",
                                   "index_housekeeping_schedule"}
     assert "s3_team_a_docs_handbook" in names["resources"]

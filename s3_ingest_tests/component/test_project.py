@@ -67,8 +67,8 @@ def test_every_name_of_a_source_follows_its_key_prefix():
     for placed, source in (("team_a", "handbook"), ("team_b_docs", "wiki")):
         assert f"{placed.replace('_docs', '/docs')}/{source}/documents" in names["assets"]
         assert {f"{placed}_{source}_sync", f"{placed}_{source}_drift"} <= names["jobs"]
-        assert {f"{placed}_{source}_poll_sensor", f"{placed}_{source}_chunks_automation"} \
-            <= names["sensors"]
+        assert {f"{placed}_{source}_poll_sensor", f"{placed}_{source}_chunks_automation",
+                f"{placed}_{source}_chunks_behind_sensor"} <= names["sensors"]
         assert f"{placed}_{source}_reconcile_schedule" in names["schedules"]
         assert f"s3_{placed}_{source}" in names["resources"]
     assert "index_housekeeping" in names["jobs"]
