@@ -140,13 +140,16 @@ def run_partition(
     op_name, chunks_op = documents_op_name(source), chunks_op_name(source)
     # A run of the source's sync job, as the sensors' are: listed under that job in the UI,
     # re-executable there, and carrying the source's tag.
+    if not (documents and chunks):
+        # A subset without its checks: a subset by asset keys alone would bring in every check
+        # of the documents asset - the drift checks, which list the whole source again.
+        job = job.get_subset(asset_selection=set(selection), asset_check_selection=set())
     result = job.execute_in_process(
         partition_key=partition,
         instance=instance,
         run_config=run_config,
         raise_on_error=False,
         tags={"s3_ingest/launched_by": "cli"},
-        asset_selection=None if documents and chunks else selection,
     )
     return PartitionRun(
         source.name,
