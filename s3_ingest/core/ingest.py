@@ -17,9 +17,10 @@ Safety rules:
 
 from __future__ import annotations
 
+import queue
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -59,6 +60,34 @@ def _has_extension(key: str) -> bool:
 
 def _name(obj: ListedObject) -> str:
     return obj.rel_path.rsplit("/", 1)[-1]
+
+
+class _FetchWindow:
+    """At most `size` fetches in flight; each finished one is collected on the calling thread
+    in the order they finish. A queue the workers' futures report to costs the same whatever
+    the window's size (`wait(FIRST_COMPLETED)` over the window installed and removed a waiter
+    on every pending future for each one collected)."""
+
+    def __init__(self, pool: ThreadPoolExecutor, work: Callable[[ListedObject], Any],
+                 collect: Callable[[Future], None], size: int) -> None:
+        self.pool, self.work, self.collect, self.size = pool, work, collect, size
+        self.finished: queue.SimpleQueue[Future] = queue.SimpleQueue()
+        self.in_flight = 0
+
+    def submit(self, obj: ListedObject) -> None:
+        self.pool.submit(self.work, obj).add_done_callback(self.finished.put)
+        self.in_flight += 1
+        if self.in_flight >= self.size:
+            self._collect_one()
+
+    def drain(self) -> None:
+        while self.in_flight:
+            self._collect_one()
+
+    def _collect_one(self) -> None:
+        future = self.finished.get()
+        self.in_flight -= 1
+        self.collect(future)
 
 
 class _PartitionIngest:
@@ -205,8 +234,8 @@ class _PartitionIngest:
             self.last_progress = now
             self.progress(self.report)
 
-    def _page(self, page: Page, pool: ThreadPoolExecutor, pending: set[Future]) -> set[Future]:
-        report, window = self.report, max(1, self.options.concurrency) * 2
+    def _page(self, page: Page, window: _FetchWindow) -> None:
+        report = self.report
         report.head_requests += page.heads
         report.failed.extend(page.failed)
         for obj, reason in page.objects:
@@ -224,16 +253,11 @@ class _PartitionIngest:
                 if not is_changed(obj, entry):
                     self.unchanged_refetched.add(obj.key)
             with self.cpu.stage("fetch"):  # handing out and collecting fetches is fetch's
-                pending.add(pool.submit(self._process, obj))
-                if len(pending) >= window:
-                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                    for future in done:
-                        self._collect(future)
+                window.submit(obj)
             self._maybe_progress()
         if page.unlisted_are_gone:  # indexed in this range but not selected in the bucket
             self.to_delete.extend(page.manifest)
         self.to_delete.extend(page.gone)
-        return pending
 
     def execute(self, plan: PartitionPlan) -> IngestReport:
         started, workers = time.monotonic(), WorkerCpu(worker_pids)
@@ -246,7 +270,8 @@ class _PartitionIngest:
             report.skipped.update(plan.counts.skipped)
         try:
             with ThreadPoolExecutor(max(1, options.concurrency), "s3-fetch") as pool:
-                pending: set[Future] = set()
+                window = _FetchWindow(pool, self._process, self._collect,
+                                      max(1, options.concurrency) * 2)
                 try:
                     pages: Iterable[Page] = (
                         listing_pages(self.client, source, self.partition, self.index,
@@ -257,12 +282,11 @@ class _PartitionIngest:
                     )
                     for page in pages:
                         with self.cpu.stage("diff"):  # the index writes within are index's
-                            pending = self._page(page, pool, pending)
+                            self._page(page, window)
                 finally:
                     # Whatever happened to the listing, what was fetched is still written.
                     with self.cpu.stage("fetch"):
-                        for future in pending:
-                            self._collect(future)
+                        window.drain()
                         self._flush()
         except (ClientError, BotoCoreError) as exc:
             raise explain_for(exc, source) from None
