@@ -21,6 +21,7 @@ import queue
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import replace
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -101,6 +102,7 @@ class _PartitionIngest:
         self.tagger = Tagger.build(source.tags, source.tag_regex)
         self.report = IngestReport(source.name, source.bucket, partition)
         self.batch: list[Document] = []
+        self.batch_chars = 0
         self.to_delete: list[str] = []
         self.was_indexed: set[str] = set()  # keys being re-fetched that the index already holds
         self.unchanged_refetched: set[str] = set()  # a `full` run's: neither added nor modified
@@ -210,9 +212,11 @@ class _PartitionIngest:
             elif key not in self.unchanged_refetched:
                 report.modified.append(key)
             self.batch.append(doc)
-            if len(report.documents) < TABLE_ROWS:
-                report.documents.append(doc)
-            if len(self.batch) >= self.options.batch_size:
+            self.batch_chars += len(doc.text or "")
+            if len(report.documents) < TABLE_ROWS:  # the run's table: no text, held all run
+                report.documents.append(replace(doc, text=None))
+            if (len(self.batch) >= self.options.batch_size
+                    or self.batch_chars >= self.options.batch_chars):
                 self._flush()
         self._maybe_progress()
 
@@ -226,7 +230,7 @@ class _PartitionIngest:
                 self.report.indexed += 1
             else:
                 self.report.metadata_only += 1
-        self.batch = []
+        self.batch, self.batch_chars = [], 0
 
     def _maybe_progress(self, force: bool = False) -> None:
         now = time.monotonic()
