@@ -172,17 +172,21 @@ def mutate(url: str, keys: list[str], share: float = 0.01) -> list[str]:
     return modified + added
 
 
-def phase(name: str, *args: str) -> dict[str, Any]:
-    result = subprocess.run([PY, str(BENCH / "phase.py"), name, *args], capture_output=True,
-                            text=True)
+def phase(name: str, *args: str, profile: Path | None = None) -> dict[str, Any]:
+    # --profile: py-spy samples the phase (GIL holders only: the CPU the threads contend for)
+    # into a flame graph; it reports on stdout too, so the JSON is found by its start.
+    spy = ["py-spy", "record", "--gil", "-r", "200", "-o", str(profile), "--"] if profile else []
+    result = subprocess.run([*spy, PY, str(BENCH / "phase.py"), name, *args],
+                            capture_output=True, text=True)
     if result.returncode != 0:
         raise SystemExit(f"phase {name} failed:\n{result.stderr[-3000:]}")
-    return json.loads(result.stdout)
+    return json.JSONDecoder().raw_decode(result.stdout[result.stdout.index("{"):])[0]
 
 
-def measured(endpoint: Endpoint, label: str, name: str, *args: str) -> dict[str, Any]:
+def measured(endpoint: Endpoint, label: str, name: str, *args: str,
+             profile: Path | None = None) -> dict[str, Any]:
     endpoint.reset_counts()
-    out = phase(name, "--endpoint", endpoint.url, "--bucket", BUCKET, *args)
+    out = phase(name, "--endpoint", endpoint.url, "--bucket", BUCKET, *args, profile=profile)
     out["requests"] = endpoint.counts()
     out["label"] = label
     print(f"  {label}: {out['seconds']:.1f} s", file=sys.stderr, flush=True)
@@ -318,6 +322,8 @@ def main() -> None:
                         help="also run the full sync with this fetch_concurrency (the old "
                              "default), into its own index; 0 skips it")
     parser.add_argument("--out", type=Path, default=BENCH / "results")
+    parser.add_argument("--profile", type=Path, help="write the full sync's flame graph (SVG) "
+                        "here; needs py-spy on PATH (pip install py-spy)")
     args = parser.parse_args()
     os.environ["BENCH_KEY"] = "bench"
     rows: dict[str, dict[str, Any]] = {}
@@ -336,7 +342,7 @@ def main() -> None:
                 work / "sources-before.yaml", endpoint.url, args.compare_concurrency)),
                 "--index", str(work / "index-before.db"))
         rows["full_sync"] = measured(endpoint, "full_sync", "sync", "--sources", sources,
-                                     "--index", index)
+                                     "--index", index, profile=args.profile)
         rows["listing"] = measured(endpoint, "listing", "listing")
         rows["nochange_sync"] = measured(endpoint, "nochange_sync", "sync", "--sources",
                                          sources, "--index", index)
