@@ -16,7 +16,7 @@ class IngestOptions:
     # a megabyte each would otherwise sit in memory together (the sync process grew by ~55 MB
     # on the benchmark's 1 MB objects).
     batch_chars: int = 4_000_000
-    concurrency: int = 32
+    concurrency: int = 16  # a source's fetch_concurrency default
     max_delete_share: float = 0.5
     delete_guard_min: int = 10  # the guard looks at partitions that would lose at least this many
     force_delete: bool = False
