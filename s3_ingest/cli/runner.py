@@ -165,11 +165,10 @@ def run_partitions(
     # A run of the source's sync job, as the sensors' are: listed under that job in the UI,
     # re-executable there, and carrying the source's tag.
     subset = not (documents and chunks)
-    if subset and not single:
+    if subset:
         # A subset of the job without the asset checks an asset selection brings along: the
-        # drift check is per partition (it cannot run over a range), lists the bucket again,
-        # and is the drift job's to run. (One partition keeps the selection on its run record,
-        # as a launch of selected assets from the UI has it.)
+        # drift check lists the bucket again, and is the drift job's to run. (An asset
+        # selection passed to the run itself would bring the checks back.)
         job = job.get_subset(asset_selection=set(selection), asset_check_selection=set())
     result = job.execute_in_process(
         partition_key=partitions[0] if single else None,
@@ -177,7 +176,6 @@ def run_partitions(
         run_config=run_config,
         raise_on_error=False,
         tags={"s3_ingest/launched_by": "cli"} | ({} if single else range_tags(partitions)),
-        asset_selection=selection if subset and single else None,
     )
     written = {m.partition: counts_of(m.metadata) for m in _materializations(result, op_name)}
     cut = {m.partition: chunk_counts_of(m.metadata)

@@ -8,12 +8,18 @@ re-implements them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Any
 
 import boto3
+import botocore.session
 from botocore import UNSIGNED
 from botocore.config import Config
+from botocore.utils import parse_timestamp
+
+_MONTHS = {m: i for i, m in enumerate(
+    ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)}
 
 
 @dataclass(frozen=True)
@@ -59,6 +65,24 @@ def endpoint_with_scheme(endpoint: str | None, use_ssl: bool) -> str | None:
     return f"{'https' if use_ssl else 'http'}://{endpoint}"
 
 
+def fast_timestamp(text: str) -> datetime:
+    """S3's two timestamp spellings - ISO 8601 in listings (`2026-01-02T03:04:05.000Z`) and
+    RFC 7231 in headers (`Fri, 02 Jan 2026 03:04:05 GMT`) - parsed directly; anything else by
+    botocore's own parser. botocore's default is dateutil's general parser, which cost a
+    listing about a third of its CPU and a GET about 6% (the profile in the README)."""
+    try:
+        if text[-1:] == "Z" and text[4:5] == "-":
+            return datetime.fromisoformat(text)
+        if text[-4:] == " GMT" and text[3:5] == ", ":
+            day, month, year, clock = text[5:-4].split(" ")
+            hour, minute, second = clock.split(":")
+            return datetime(int(year), _MONTHS[month], int(day), int(hour), int(minute),
+                            int(second), tzinfo=timezone.utc)
+    except (ValueError, KeyError):
+        pass
+    return parse_timestamp(text)
+
+
 @lru_cache(maxsize=32)
 def make_client(settings: ClientSettings, service: str = "s3") -> Any:
     """A thread-safe client (boto3 clients may be shared between threads): S3 by default, or
@@ -66,7 +90,10 @@ def make_client(settings: ClientSettings, service: str = "s3") -> Any:
 
     Cached per settings: building a client costs ~0.1 s, which every partition run of the
     command line and of an in-process executor would otherwise pay again."""
-    session = boto3.session.Session(profile_name=settings.profile_name)
+    core = botocore.session.get_session()
+    core.get_component("response_parser_factory").set_parser_defaults(
+        timestamp_parser=fast_timestamp)
+    session = boto3.session.Session(botocore_session=core, profile_name=settings.profile_name)
     config = Config(
         # total_max_attempts counts the first attempt too (plain max_attempts counts retries).
         retries={"total_max_attempts": settings.max_attempts, "mode": settings.retry_mode},

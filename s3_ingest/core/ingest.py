@@ -17,9 +17,11 @@ Safety rules:
 
 from __future__ import annotations
 
+import queue
 import time
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import replace
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -61,6 +63,34 @@ def _name(obj: ListedObject) -> str:
     return obj.rel_path.rsplit("/", 1)[-1]
 
 
+class _FetchWindow:
+    """At most `size` fetches in flight; each finished one is collected on the calling thread
+    in the order they finish. A queue the workers' futures report to costs the same whatever
+    the window's size (`wait(FIRST_COMPLETED)` over the window installed and removed a waiter
+    on every pending future for each one collected)."""
+
+    def __init__(self, pool: ThreadPoolExecutor, work: Callable[[ListedObject], Any],
+                 collect: Callable[[Future], None], size: int) -> None:
+        self.pool, self.work, self.collect, self.size = pool, work, collect, size
+        self.finished: queue.SimpleQueue[Future] = queue.SimpleQueue()
+        self.in_flight = 0
+
+    def submit(self, obj: ListedObject) -> None:
+        self.pool.submit(self.work, obj).add_done_callback(self.finished.put)
+        self.in_flight += 1
+        if self.in_flight >= self.size:
+            self._collect_one()
+
+    def drain(self) -> None:
+        while self.in_flight:
+            self._collect_one()
+
+    def _collect_one(self) -> None:
+        future = self.finished.get()
+        self.in_flight -= 1
+        self.collect(future)
+
+
 class _PartitionIngest:
     """The state of one partition's run; `execute()` drives it."""
 
@@ -72,6 +102,7 @@ class _PartitionIngest:
         self.tagger = Tagger.build(source.tags, source.tag_regex)
         self.report = IngestReport(source.name, source.bucket, partition)
         self.batch: list[Document] = []
+        self.batch_chars = 0
         self.to_delete: list[str] = []
         self.was_indexed: set[str] = set()  # keys being re-fetched that the index already holds
         self.unchanged_refetched: set[str] = set()  # a `full` run's: neither added nor modified
@@ -182,9 +213,11 @@ class _PartitionIngest:
             elif key not in self.unchanged_refetched:
                 report.modified.append(key)
             self.batch.append(doc)
-            if len(report.documents) < TABLE_ROWS:
-                report.documents.append(doc)
-            if len(self.batch) >= self.options.batch_size:
+            self.batch_chars += len(doc.text or "")
+            if len(report.documents) < TABLE_ROWS:  # the run's table: no text, held all run
+                report.documents.append(replace(doc, text=None))
+            if (len(self.batch) >= self.options.batch_size
+                    or self.batch_chars >= self.options.batch_chars):
                 self._flush()
         self._maybe_progress()
 
@@ -198,7 +231,7 @@ class _PartitionIngest:
                 self.report.indexed += 1
             else:
                 self.report.metadata_only += 1
-        self.batch = []
+        self.batch, self.batch_chars = [], 0
 
     def _maybe_progress(self, force: bool = False) -> None:
         now = time.monotonic()
@@ -206,8 +239,8 @@ class _PartitionIngest:
             self.last_progress = now
             self.progress(self.report)
 
-    def _page(self, page: Page, pool: ThreadPoolExecutor, pending: set[Future]) -> set[Future]:
-        report, window = self.report, max(1, self.options.concurrency) * 2
+    def _page(self, page: Page, window: _FetchWindow) -> None:
+        report = self.report
         report.head_requests += page.heads
         self.named.extend(page.named)
         report.failed.extend(page.failed)
@@ -226,16 +259,11 @@ class _PartitionIngest:
                 if not is_changed(obj, entry):
                     self.unchanged_refetched.add(obj.key)
             with self.cpu.stage("fetch"):  # handing out and collecting fetches is fetch's
-                pending.add(pool.submit(self._process, obj))
-                if len(pending) >= window:
-                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                    for future in done:
-                        self._collect(future)
+                window.submit(obj)
             self._maybe_progress()
         if page.unlisted_are_gone:  # indexed in this range but not selected in the bucket
             self.to_delete.extend(page.manifest)
         self.to_delete.extend(page.gone)
-        return pending
 
     def execute(self, plan: PartitionPlan) -> IngestReport:
         started, workers = time.monotonic(), WorkerCpu(worker_pids)
@@ -248,18 +276,18 @@ class _PartitionIngest:
             report.skipped.update(plan.counts.skipped)
         try:
             with ThreadPoolExecutor(max(1, options.concurrency), "s3-fetch") as pool:
-                pending: set[Future] = set()
+                window = _FetchWindow(pool, self._process, self._collect,
+                                      max(1, options.concurrency) * 2)
                 try:
                     pages = plan_pages(self.client, source, plan, self.index, pool,
                                        options.page_size, self.cpu)
                     for page in pages:
                         with self.cpu.stage("diff"):  # the index writes within are index's
-                            pending = self._page(page, pool, pending)
+                            self._page(page, window)
                 finally:
                     # Whatever happened to the listing, what was fetched is still written.
                     with self.cpu.stage("fetch"):
-                        for future in pending:
-                            self._collect(future)
+                        window.drain()
                         self._flush()
         except (ClientError, BotoCoreError) as exc:
             raise explain_for(exc, source) from None

@@ -14,23 +14,16 @@ from s3_ingest.core.documents import ListedObject
 from s3_ingest.core.partition_keys import ROOT_PARTITION, decode_partition, encode_partition
 
 
-def _restored(entry: dict[str, Any]) -> bool:
-    """Whether an archived object's restored copy is readable now (S3 reports RestoreStatus only
-    when asked for it, and only for objects with a restore requested)."""
-    status = entry.get("RestoreStatus")
-    return bool(status) and not status.get("IsRestoreInProgress", False)
-
-
 def _to_listed(entry: dict[str, Any], prefix: str) -> ListedObject:
     key = entry["Key"]
+    # RestoreStatus: whether an archived object's restored copy is readable now (S3 reports it
+    # only when asked for it, and only for objects with a restore requested).
+    status = entry.get("RestoreStatus")
+    # Positional: every listed key of a scan is built here.
     return ListedObject(
-        key=key,
-        rel_path=key[len(prefix) :],
-        size=int(entry.get("Size", 0)),
-        etag=entry.get("ETag", "").strip('"'),
-        last_modified=entry["LastModified"],
-        storage_class=entry.get("StorageClass") or "STANDARD",
-        restored=_restored(entry),
+        key, key[len(prefix):], int(entry.get("Size", 0)), entry.get("ETag", "").strip('"'),
+        entry["LastModified"], entry.get("StorageClass") or "STANDARD", None,
+        bool(status) and not status.get("IsRestoreInProgress", False),
     )
 
 

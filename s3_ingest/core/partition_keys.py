@@ -17,10 +17,16 @@ _ENCODE = {c: f"%{ord(c):02X}" for c in "%,[]|"} | {chr(i): f"%{i:02X}" for i in
 }
 
 
+_TABLE = str.maketrans(_ENCODE)
+# Every key of a scan asks for its partition, and a bucket has few folders: each folder's
+# encoding is worked out once (bounded, so a bucket of many folders cannot grow it without end).
+_PARTITIONS: dict[str, str] = {}
+_PARTITIONS_MAX = 65_536
+
+
 def encode_partition(folder: str) -> str:
     """`reports/` -> `reports/`; a name with odd characters is percent-encoded."""
-    encoded = "".join(_ENCODE.get(c, c) for c in folder)
-    return encoded.replace("...", "%2E%2E%2E")
+    return folder.translate(_TABLE).replace("...", "%2E%2E%2E")
 
 
 def decode_partition(partition: str) -> str:
@@ -30,5 +36,13 @@ def decode_partition(partition: str) -> str:
 
 def partition_of(rel_path: str) -> str:
     """The partition a key (relative to the source prefix) belongs to."""
-    head, sep, _ = rel_path.partition("/")
-    return encode_partition(head + sep) if sep else ROOT_PARTITION
+    slash = rel_path.find("/")
+    if slash < 0:
+        return ROOT_PARTITION
+    folder = rel_path[: slash + 1]
+    partition = _PARTITIONS.get(folder)
+    if partition is None:
+        if len(_PARTITIONS) >= _PARTITIONS_MAX:
+            _PARTITIONS.clear()
+        partition = _PARTITIONS[folder] = encode_partition(folder)
+    return partition

@@ -90,7 +90,7 @@ class Selector:
             return SKIP_EXTENSION
         if self.include and not any(glob_matches(p, obj.rel_path) for p in self.include):
             return SKIP_NOT_INCLUDED
-        if any(glob_matches(p, obj.rel_path) for p in self.exclude):
+        if self.exclude and any(glob_matches(p, obj.rel_path) for p in self.exclude):
             return SKIP_EXCLUDED
         if self.max_file_size is not None and obj.size > self.max_file_size:
             return SKIP_TOO_LARGE

@@ -138,7 +138,9 @@ class Source(_Strict):
     document_limit: int | None = DEFAULT_DOCUMENT_LIMIT
     tags: dict[str, str] = Field(default_factory=dict)
     tag_regex: str | None = None
-    fetch_concurrency: int = Field(default=32, ge=1, le=256)
+    # 16, as the raw boto3 baseline: 32 threads cost ~10% more CPU a fetch (GIL contention,
+    # bench/run.py measures both) and hide no more latency at the rates one process reaches.
+    fetch_concurrency: int = Field(default=16, ge=1, le=256)
     max_attempts: int = Field(default=8, ge=1, le=50)
     extraction_timeout_seconds: float = Field(default=30.0, gt=0)
     # OCR pdf pages that have no text layer (scans); needs the tesseract binary, and time:

@@ -19,9 +19,12 @@ def test_bench_runs_every_phase_and_writes_json(tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     data = json.loads((tmp_path / "latest.json").read_text())
     phases = data["phases"]
-    assert set(phases) == {"baseline", "full_sync", "listing", "nochange_sync", "list_and_get",
-                           "changed_sync", "baseline_latency", "full_sync_latency", "diff"}
+    assert set(phases) == {"baseline", "full_sync_c32", "full_sync", "listing", "nochange_sync",
+                           "list_and_get", "changed_sync", "baseline_latency",
+                           "full_sync_latency", "diff"}
     assert phases["full_sync"]["indexed"] == phases["baseline"]["documents"]
+    # The old fetch setting's sync (the before, in the same run) indexed the same.
+    assert phases["full_sync_c32"]["indexed"] == phases["full_sync"]["indexed"]
     assert phases["nochange_sync"]["requests"].get("get", 0) == 0
     assert phases["changed_sync"]["fetched"] == phases["list_and_get"]["documents"]
     assert phases["diff"]["documents"] == 1000 and phases["diff"]["changes"] == 0

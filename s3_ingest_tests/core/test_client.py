@@ -172,3 +172,28 @@ def test_repr_hides_secrets() -> None:
 def test_credentials_kind(settings: ClientSettings, kind: str) -> None:
     assert settings.credentials_kind == kind
     assert kind in repr(settings)
+
+
+def test_s3_timestamps_parse_as_botocores_own_parser_does():
+    """The client's direct parser (botocore's default is dateutil's, a third of a listing's
+    CPU) gives the same instants for both of S3's spellings, and falls back for any other."""
+    from botocore.utils import parse_timestamp
+
+    from s3_ingest.core.client import fast_timestamp
+
+    for text in ("2026-01-02T03:04:05.000Z", "2026-01-02T03:04:05.123456Z",
+                 "Fri, 02 Jan 2026 03:04:05 GMT", "Fri, 02 Jan 2026 03:04:05 UTC",
+                 "2026-01-02T03:04:05+01:00", "1767323045"):
+        assert fast_timestamp(text) == parse_timestamp(text), text
+    assert fast_timestamp("Fri, 02 Jan 2026 03:04:05 GMT").tzinfo is not None
+
+
+def test_a_listing_through_the_client_carries_aware_timestamps(local_s3, s3_client, bucket):
+    s3_client.put_object(Bucket=bucket, Key="a.md", Body=b"x")
+    client = make_client(ClientSettings(endpoint_url=local_s3.endpoint_url,
+                                        region_name="us-east-1", path_style=True,
+                                        access_key_id="k", secret_access_key="s"))
+    [entry] = client.list_objects_v2(Bucket=bucket)["Contents"]
+    head = client.head_object(Bucket=bucket, Key="a.md")
+    assert entry["LastModified"] == s3_client.head_object(Bucket=bucket, Key="a.md")["LastModified"]
+    assert head["LastModified"] == entry["LastModified"].replace(microsecond=0)

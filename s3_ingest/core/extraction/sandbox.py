@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import json
 import os
-import queue
 import signal
 import socket
 import subprocess
 import sys
 import threading
+import time
 import weakref
 from multiprocessing.connection import Connection
 from typing import Any
@@ -53,7 +53,9 @@ _STARTUP_TIMEOUT_S = 120.0
 _SINGLE_THREADED = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 # Grace given to a worker between SIGTERM and SIGKILL, and after SIGKILL.
 _KILL_GRACE_S = 2.0
-
+# Another worker (another interpreter, ~50 MB) starts only when every running one has stayed
+# busy this long: a partition with a few pdfs is served by one.
+_GROW_AFTER_S = 2.0
 
 
 class ExtractionSandbox:
@@ -66,9 +68,9 @@ class ExtractionSandbox:
         format's parser loaded).
     _target: "module:function" run in the worker instead of `extract`; for tests.
 
-    Workers are started lazily on first use. Thread-safe. `close()` (or leaving the `with`
-    block) kills them; it is idempotent, and `extract` raises RuntimeError afterwards. Workers
-    do not outlive the parent: they are killed at interpreter exit too, an idle worker exits
+    Workers start lazily, one at a time (_GROW_AFTER_S). Thread-safe. `close()` (or leaving
+    the `with` block) kills them; it is idempotent, and `extract` raises RuntimeError afterwards.
+    Workers do not outlive the parent: they are killed at interpreter exit too, an idle worker exits
     when its pipe closes, and a busy one checks once a second that its parent is alive.
     Each worker holds the object's bytes while parsing, so memory_limit_mb must leave room
     for a few times the largest object fetched.
@@ -153,10 +155,8 @@ class _Pool:
         self._lock = threading.Lock()  # guards `closed` and process starts/stops against close()
         self.closed = False
         self._slots = [_Worker(number) for number in range(size)]
-        # LIFO: serial callers keep reusing one warm worker; the others start only when needed.
-        self._idle: queue.LifoQueue[_Worker | None] = queue.LifoQueue()
-        for slot in self._slots:
-            self._idle.put(slot)
+        self._idle = list(self._slots)  # free slots, running or not
+        self._freed = threading.Condition(self._lock)
 
     # -- one extraction -------------------------------------------------------------------
 
@@ -228,16 +228,25 @@ class _Pool:
     # -- slots ----------------------------------------------------------------------------
 
     def _borrow(self) -> _Worker:
-        slot = self._idle.get()
-        if slot is None:  # closed: pass the sentinel on to the next waiter
-            self._idle.put(None)
-            raise RuntimeError("ExtractionSandbox is closed")
-        return slot
+        """A free running worker; else a new one when none is busy, or once every running one
+        has stayed busy for _GROW_AFTER_S."""
+        grow_at = time.monotonic() + _GROW_AFTER_S
+        with self._freed:
+            while not self.closed:
+                idle, nobody_busy = self._idle, len(self._idle) == len(self._slots)
+                free = [slot for slot in idle if slot.process is not None] or (
+                    idle if nobody_busy or time.monotonic() >= grow_at else [])
+                if free:
+                    idle.remove(slot := free[-1])
+                    return slot
+                self._freed.wait(max(0.01, grow_at - time.monotonic()) if idle else None)
+        raise RuntimeError("ExtractionSandbox is closed")
 
     def _give_back(self, slot: _Worker) -> None:
-        with self._lock:
+        with self._freed:
             if not self.closed:
-                self._idle.put(slot)
+                self._idle.append(slot)
+                self._freed.notify()
                 return
         # Closed while this slot was borrowed: close() killed the process, tidy up the rest.
         self._stop(slot)
@@ -317,11 +326,8 @@ class _Pool:
 
     def pids(self) -> list[int]:
         with self._lock:
-            return [
-                slot.process.pid
-                for slot in self._slots
-                if slot.process is not None and slot.process.poll() is None
-            ]
+            return [slot.process.pid for slot in self._slots
+                    if slot.process is not None and slot.process.poll() is None]
 
     def close(self) -> None:
         with self._lock:
@@ -333,14 +339,11 @@ class _Pool:
         for process in processes:
             _kill(process)
         # Idle slots are ours to tidy; borrowed ones are tidied by their caller (_give_back).
-        while True:
-            try:
-                slot = self._idle.get_nowait()
-            except queue.Empty:
-                break
-            if slot is not None:
-                self._stop(slot)
-        self._idle.put(None)  # wakes callers waiting for a worker: they raise
+        with self._freed:
+            idle, self._idle = self._idle, []
+            self._freed.notify_all()  # wakes callers waiting for a worker: they raise
+        for slot in idle:
+            self._stop(slot)
 
 
 def _peer_gone(slot: _Worker) -> bool:

@@ -11,7 +11,7 @@ from typing import Any
 from s3_ingest.core.documents import Document
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)  # not frozen, for speed: see ListedObject
 class ManifestEntry:
     """What the index knows of one indexed object: enough to tell whether it changed."""
 

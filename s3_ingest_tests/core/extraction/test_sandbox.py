@@ -280,3 +280,15 @@ def test_workers_start_without_any_credential_in_their_environment(monkeypatch):
     assert b"worker-env-secret" not in b"\0".join(environ)
     assert not names & {"AWS_SECRET_ACCESS_KEY", "S3_INGEST_INDEX_URL", "MY_SOURCE_TOKEN"}
     assert {"PATH", "LC_ALL", "OPENBLAS_NUM_THREADS"} <= names
+
+
+def test_concurrent_extractions_share_one_worker_while_it_keeps_up(monkeypatch):
+    """A second worker (another interpreter's memory) starts only when the first has stayed
+    busy for a while; the close test above shows it does start then."""
+    from s3_ingest.core.extraction import sandbox as sandbox_module
+
+    monkeypatch.setattr(sandbox_module, "_GROW_AFTER_S", 120.0)
+    with ExtractionSandbox(workers=3, timeout_s=30) as box, ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda i: box.extract(PDF, f"{i}.pdf"), range(8)))
+        assert all(r == extract(PDF, "a.pdf") for r in results)
+        assert len(box.worker_pids()) == 1

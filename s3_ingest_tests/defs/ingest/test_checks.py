@@ -83,3 +83,30 @@ def test_the_drift_job_checks_every_partition_of_the_source_on_demand(
     drifted = check_drift(source, index, instance)
     assert not drifted.passed and drifted.metadata["Orphaned"].value == 1
     assert [r.job_name for r in instance.get_runs()][:2] == ["docs_drift", "docs_drift"]
+
+
+def test_a_documents_only_sync_runs_no_drift_check(local_s3, s3_client, bucket, tmp_path):
+    """`sync --no-chunks` (and the benchmark) runs a subset of the sync job; a subset by asset
+    keys alone would bring in the documents' checks, whose whole-source drift check lists
+    every partition again in every run."""
+    from s3_ingest.cli.runner import sync
+    from s3_ingest.defs.resources.index import IndexResource as Index
+
+    put_objects(s3_client, bucket, {"a/1.md": "one", "b/2.md": "two"})
+    source = make_source(local_s3.endpoint_url, bucket)
+    instance = DagsterInstance.ephemeral()
+    runs = sync([source], index=Index(url=str(tmp_path / "i.db")), instance=instance,
+                chunks=False)
+    assert len(runs) == 2 and all(r.success for r in runs)
+    assert sum(r.metadata["indexed"] for r in runs) == 2
+    steps = {entry.step_key for run in instance.get_runs() for entry in instance.all_logs(run.run_id)
+             if entry.dagster_event is not None and entry.dagster_event.event_type_value == "STEP_START"}
+    assert steps == {"docs__documents"}
+    # One partition (a run of its own, not a range) runs no drift check either.
+    s3_client.put_object(Bucket=bucket, Key="a/3.md", Body=b"three")
+    runs = sync([source], index=Index(url=str(tmp_path / "i.db")), instance=instance,
+                chunks=False)
+    assert [r.partition for r in runs] == ["a/"] and runs[0].success
+    steps = {entry.step_key for run in instance.get_runs() for entry in instance.all_logs(run.run_id)
+             if entry.dagster_event is not None and entry.dagster_event.event_type_value == "STEP_START"}
+    assert steps == {"docs__documents"}
