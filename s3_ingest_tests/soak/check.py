@@ -6,6 +6,7 @@ run that failed for good, with why."""
 
 from __future__ import annotations
 
+import os
 import time
 from collections import Counter
 from typing import Any
@@ -154,4 +155,6 @@ def report(driver: Driver, seconds: float, cli: str) -> dict[str, Any]:
         "seconds_last_change_to_in_step": round(seconds, 1),
         "failed_for_good": for_good, "in_flight_at_end": in_flight(driver),
         "disruptions": driver.events, "cli_sync": cli,
+        "machine_load_1_5_15_min": [round(x, 1) for x in os.getloadavg()],
+        "cpus": os.cpu_count(),
     }

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from unittest.mock import patch
 
 import pytest
 
@@ -21,19 +22,18 @@ from s3_ingest_tests.soak.driver import Driver
 
 SOURCES = {
     "polled": {"sync_interval": "5s"},
-    # Event notifications bring its changes; its poll is the safety net, the only path by which
-    # the changes of an events run that failed for good (its worker SIGKILLed, say) are asked
-    # for again (the events are acknowledged by then): a minute here, not a day, so that the
-    # soak can end in step.
-    "evented": {"events": True, "sync_interval": "60s"},
+    # Event notifications bring its changes within seconds; its poll, at the default interval,
+    # is the safety net (for an events run that fails for good: its events are acknowledged).
+    "evented": {"events": True, "sync_interval": "5m"},
 }
 
 
 def soak(root: Path, *, duration_s: float, pause_s: float, settle_s: float, seed: int,
          fault_share: float = 0.2) -> tuple[dict, list[str]]:
     """Run the soak; returns its report and what was not in step at the end (empty: exact)."""
-    with SoakDeployment(root, SOURCES, fault_share, seed) as live:
-        os.environ.update({k: v for k, v in live.env().items() if k in (KEY_ENV, SECRET_ENV)})
+    with SoakDeployment(root, SOURCES, fault_share, seed) as live, patch.dict(
+            # The drift check reads the buckets with the sources' own credentials.
+            os.environ, {k: v for k, v in live.env().items() if k in (KEY_ENV, SECRET_ENV)}):
         driver = Driver(live, seed, restorable=("polled",))
         driver.seed_objects(per_source=6)
         live.start()
