@@ -144,7 +144,10 @@ def report(driver: Driver, seconds: float, cli: str) -> dict[str, Any]:
                    in ("STEP_FAILURE", "RUN_FAILURE")]
             for_good.append(f"{job} {partition}: {' / '.join(m[:200] for m in why[-2:])}")
     return {
-        "killed_runs": [instance.get_run_by_id(run_id).status.value
+        # How each run whose worker was SIGKILLed ended, and the runs Dagster retried it with.
+        "killed_runs": [{"status": instance.get_run_by_id(run_id).status.value,
+                         "retried_by": [r.run_id[:8] for r in runs
+                                        if r.tags.get("dagster/parent_run_id") == run_id]}
                         for run_id in driver.live.killed_runs],
         "operations": dict(driver.operations), "operations_total": sum(driver.operations.values()),
         "objects_at_end": {s: len(m) for s, m in driver.model.items()},
