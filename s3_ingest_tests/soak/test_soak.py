@@ -3,8 +3,10 @@ dagster.yaml), two sources - one polled, one fed by S3 event notifications - rea
 fault proxy at 20% faults of every kind, while a seeded driver changes their buckets at random
 and, once each, backfills from the UI, runs a CLI sync beside the daemon on the same SQLite
 file, SIGKILLs a run worker mid-run and restarts `dagster dev`. Once the sensors go quiet the
-index must be exactly in step (check.py). This is the short version; bench/soak.py runs the
-same for 30 minutes."""
+index must be exactly in step (check.py). This is the short version - 3 minutes of changes,
+then the sensors get up to 15 minutes to go quiet (a bound for a loaded 2-core machine, not a
+timing: the wait ends as soon as the index is in step) - and it runs in the default suite;
+bench/soak.py runs the same for 30 minutes."""
 
 from __future__ import annotations
 
@@ -51,7 +53,7 @@ def soak(root: Path, *, duration_s: float, pause_s: float, settle_s: float, seed
 
 @pytest.mark.soak
 def test_a_compressed_day_ends_exactly_in_step(tmp_path):
-    result, problems = soak(tmp_path, duration_s=180, pause_s=5.0, settle_s=600, seed=21)
+    result, problems = soak(tmp_path, duration_s=180, pause_s=5.0, settle_s=900, seed=21)
     print(json.dumps(result, indent=2))
     assert problems == [], json.dumps(result, indent=2)
     assert result["operations_total"] >= 10
