@@ -23,7 +23,8 @@ from s3_ingest_tests.soak.deployment import SoakDeployment
 from s3_ingest_tests.soak.driver import Driver
 
 SOURCES = {
-    "polled": {"sync_interval": "5s"},
+    # Changes made between two polls share the runs of their partitions.
+    "polled": {"sync_interval": "30s"},
     # Event notifications bring its changes within seconds; its poll, at the default interval,
     # is the safety net (for an events run that fails for good: its events are acknowledged).
     "evented": {"events": True, "sync_interval": "5m"},
