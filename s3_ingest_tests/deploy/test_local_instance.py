@@ -20,6 +20,12 @@ def test_the_project_instance_limits_each_source_however_its_runs_are_launched(t
     instance = DagsterInstance.from_ref(InstanceRef.from_dir(str(tmp_path)))
     try:
         config = instance.get_concurrency_config()
+        # A run whose worker died gives its pool slot back and is run again (the soak kills
+        # one: without these its slot stayed taken for good, and its changes were lost).
+        assert instance.run_monitoring_enabled
+        assert instance.run_monitoring_settings["free_slots_after_run_end_seconds"] > 0
+        assert instance.run_retries_enabled and instance.run_retries_max_retries > 0
+        assert not instance.run_retries_retry_on_asset_or_op_failure
     finally:
         instance.dispose()
     assert config.run_queue_config.tag_concurrency_limits == [

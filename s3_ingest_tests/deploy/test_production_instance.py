@@ -144,6 +144,7 @@ def test_instance_uses_postgres_storage_and_the_run_queue(instance: DagsterInsta
     ]
     assert concurrency.pool_config.default_pool_limit == 4
     assert instance.run_monitoring_enabled
+    assert instance.run_monitoring_settings["free_slots_after_run_end_seconds"] > 0
     assert instance.run_retries_enabled and instance.run_retries_max_retries == 2
 
 

@@ -6,6 +6,7 @@ run that failed for good, with why."""
 
 from __future__ import annotations
 
+import os
 import time
 from collections import Counter
 from typing import Any
@@ -13,7 +14,6 @@ from typing import Any
 from s3_ingest.core.index.sqlite import SqliteIndex
 from s3_ingest.core.listing import list_partitions
 from s3_ingest.core.reconcile import partition_drift
-from s3_ingest.core.retrieval.chunks import text_hash
 from s3_ingest.core.sources import load_sources
 from s3_ingest_tests.daemon.live import IN_FLIGHT
 from s3_ingest_tests.soak.driver import Driver
@@ -54,17 +54,26 @@ def _document(index: SqliteIndex, source: str, key: str, want: Any) -> list[str]
 
 
 def _chunks(index: SqliteIndex, source: str) -> list[str]:
-    problems = []
+    """Chunks agree with their documents: every document with text has chunks, each cut from
+    its current text; none for a document without text or gone; and the index's own markers
+    say nothing is behind (a documents write marks what its chunks run must redo)."""
+    problems = [f"{source}: chunks behind in {partition!r} ({n} document(s))"
+                for partition, n in sorted(index.partitions_behind(source).items())]
     for partition in index.partitions(source):
-        texts = {key: text for key, _, _, text in index.document_texts(source, partition)
+        texts = {key: " ".join(text.split())
+                 for key, _, _, text in index.document_texts(source, partition)
                  if text and text.strip()}
-        states = index.chunk_states(source, partition)
-        for key in sorted(set(texts) | set(states)):
-            state = states.get(key)
+        cut: dict[str, list[str]] = {}
+        for key, _, _, _, text, *_ in index.partition_chunks(source, partition):
+            cut.setdefault(key, []).append(" ".join((text or "").split()))
+        for key in sorted(set(texts) | set(cut)):
             if key not in texts:
                 problems.append(f"{source}: chunks of {key!r}, which has no text")
-            elif state is None or state.doc_hash != text_hash(texts[key]):
-                problems.append(f"{source}: chunks of {key!r} do not match its text")
+            elif key not in cut:
+                problems.append(f"{source}: {key!r} has no chunks")
+            elif not all(piece and piece in texts[key] for piece in cut[key]) or \
+                    texts[key].split()[0] not in " ".join(cut[key]):
+                problems.append(f"{source}: chunks of {key!r} are not cut from its text")
     return problems
 
 
@@ -110,6 +119,14 @@ def in_flight(driver: Driver) -> list[str]:
             if run.status.value in IN_FLIGHT]
 
 
+def _trigger(run: Any) -> str:
+    """What launched a run: a sensor (poll, events), a backfill, or else (the CLI's runs, the
+    chunks automation)."""
+    if "dagster/backfill" in run.tags:
+        return "backfill"
+    return run.tags.get("s3_ingest/trigger") or run.tags.get("dagster/sensor_name") or "other"
+
+
 def report(driver: Driver, seconds: float, cli: str) -> dict[str, Any]:
     instance = driver.live.instance
     runs = instance.get_runs()
@@ -127,14 +144,20 @@ def report(driver: Driver, seconds: float, cli: str) -> dict[str, Any]:
                    in ("STEP_FAILURE", "RUN_FAILURE")]
             for_good.append(f"{job} {partition}: {' / '.join(m[:200] for m in why[-2:])}")
     return {
-        "killed_runs": [instance.get_run_by_id(run_id).status.value
+        # How each run whose worker was SIGKILLed ended, and the runs Dagster retried it with.
+        "killed_runs": [{"status": instance.get_run_by_id(run_id).status.value,
+                         "retried_by": [r.run_id[:8] for r in runs
+                                        if r.tags.get("dagster/parent_run_id") == run_id]}
                         for run_id in driver.live.killed_runs],
         "operations": dict(driver.operations), "operations_total": sum(driver.operations.values()),
         "objects_at_end": {s: len(m) for s, m in driver.model.items()},
         "faults_injected": dict(driver.live.proxy.stats.faults),
         "s3_requests": dict(driver.live.proxy.stats.requests),
         "runs": dict(statuses), "runs_retried": retried,
+        "runs_by_trigger": dict(Counter(_trigger(run) for run in runs)),
         "seconds_last_change_to_in_step": round(seconds, 1),
         "failed_for_good": for_good, "in_flight_at_end": in_flight(driver),
         "disruptions": driver.events, "cli_sync": cli,
+        "machine_load_1_5_15_min": [round(x, 1) for x in os.getloadavg()],
+        "cpus": os.cpu_count(),
     }

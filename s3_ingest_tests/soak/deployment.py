@@ -5,6 +5,7 @@ the deployment itself: kill a run worker with SIGKILL, restart `dagster dev`."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import time
 from pathlib import Path
@@ -65,31 +66,35 @@ class SoakDeployment(LiveDeployment):
                 time.sleep(1)
         return how
 
-    def run_workers(self) -> list[int]:
-        """Processes the code server started to execute runs (its direct children)."""
-        if self.process is None:
-            return []
-        group = self.process.pid
-        procs = _processes()
-        servers = [pid for pid, (_, pgid, cmd) in procs.items()
-                   if pgid == group and "dagster api grpc" in cmd]
-        return [pid for pid, (ppid, _, cmd) in procs.items()
-                if ppid in servers and "multiprocessing" in cmd and "resource_tracker" not in cmd]
-
     def kill_a_run_worker(self) -> str | None:
-        """SIGKILL the run workers while documents runs are started: which worker runs which
-        run does not show, so every one alive then is killed, and the runs started then are
-        remembered (each ends failed, unless it finished in between)."""
-        workers = self.run_workers()
-        started = [r for r in self.instance.get_runs() if r.status.value == "STARTED"]
-        # Only documents runs: a killed chunks run is not asked for again by the automation
-        # sensor until its documents change (found by this soak; reported in issue 21).
-        if not workers or not started or not all(r.job_name.endswith("_sync") for r in started):
+        """SIGKILL a run's worker - the process executing the run - with the step process it
+        started, as when the machine or container running it dies: a run that is started and
+        whose documents step has not finished (its writes not all made). Which process runs
+        which run, the run's own event log says ("Started process for run (pid: N)")."""
+        if self.process is None:
             return None
-        for pid in workers:
-            os.kill(pid, signal.SIGKILL)
-        self.killed_runs = [r.run_id for r in started]
-        return f"{len(workers)} worker(s) while {[r.job_name for r in started]} ran"
+        for run in self.instance.get_runs():
+            if run.status.value != "STARTED" or not run.job_name.endswith("_sync"):
+                continue
+            events = [e for e in self.instance.all_logs(run.run_id) if e.dagster_event]
+            worker = next((int(m.group(1)) for e in events if (m := re.search(
+                r"Started process for run \(pid: (\d+)\)", e.message or ""))), None)
+            done = {e.step_key for e in events if e.dagster_event.event_type_value in
+                    ("STEP_SUCCESS", "STEP_FAILURE", "STEP_UP_FOR_RETRY")}
+            if worker is None or any(step and step.endswith("__documents") for step in done):
+                continue
+            tree = _descendants(worker, self.process.pid)
+            if not tree:
+                continue
+            for pid in tree:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            self.killed_runs.append(run.run_id)
+            return (f"{len(tree)} process(es) of {run.job_name} "
+                    f"{run.tags.get('dagster/partition')} {run.run_id[:8]}")
+        return None
 
     def __exit__(self, *exc: object) -> None:
         try:
@@ -107,18 +112,26 @@ def _group_alive(group: int) -> bool:
         return False
 
 
-def _processes() -> dict[int, tuple[int, int, str]]:
-    """pid -> (parent pid, process group, command line), from /proc."""
-    found: dict[int, tuple[int, int, str]] = {}
+def _descendants(root: int, group: int) -> list[int]:
+    """`root` and every process below it, read from /proc - those of process group `group`
+    only (`dagster dev`'s): a pid the event log names is never taken for another's."""
+    children: dict[int, list[int]] = {}
+    groups: dict[int, int] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             stat = Path(f"/proc/{entry}/stat").read_text()
-            cmd = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode(
-                errors="replace")
         except OSError:
             continue
         fields = stat[stat.rindex(")") + 2:].split()
-        found[int(entry)] = (int(fields[1]), int(fields[2]), cmd)
+        children.setdefault(int(fields[1]), []).append(int(entry))
+        groups[int(entry)] = int(fields[2])
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        if groups.get(pid) != group:
+            continue
+        found.append(pid)
+        todo += children.get(pid, [])
     return found
