@@ -23,7 +23,7 @@ from s3_ingest.defs.ingest.partitions import prefix_partitions
 from s3_ingest.defs.ingest.sensors import build_poll_sensor
 from s3_ingest.local_s3 import DEMO_KEY_ID, DEMO_SECRET
 from s3_ingest_tests.conftest import make_source, put_objects
-from s3_ingest_tests.defs.ingest.harness import Daemon
+from s3_ingest_tests.defs.ingest.harness import Daemon, changed_plans
 from s3_ingest_tests.postgres import fresh_database, url_parts
 
 pytestmark = pytest.mark.postgres
@@ -206,19 +206,21 @@ def test_partition_run_and_sensor_tick_on_postgres(
     )
     sensor = build_poll_sensor(source)
     tick = daemon.tick(sensor)
-    assert sorted(r.partition_key for r in tick.run_requests) == ["handbook/", "reports/"]
+    # One run for both changed partitions (a range run, each partition with its plan).
+    assert sorted(changed_plans(tick)) == ["handbook/", "reports/"]
+    assert len(tick.run_requests) == 1
     assert set(instance.get_dynamic_partitions(partitions)) == {"handbook/", "reports/"}
     runs = daemon.run_requests(tick)
-    assert len(runs) == 2 and all(r.success for r in runs)
+    assert len(runs) == 1 and all(r.success for r in runs)
 
     recorded = instance.get_runs()
-    assert len(recorded) == 3
+    assert len(recorded) == 2
     assert all(run.status == DagsterRunStatus.SUCCESS for run in recorded)
     assert {run.tags.get("dagster/run_key") for run in recorded} == {
         None, *(r.run_key for r in tick.run_requests)
     }
     with psycopg.connect(storage_url) as conn:
-        assert conn.execute("SELECT count(*) FROM runs WHERE status = 'SUCCESS'").fetchone() == (3,)
+        assert conn.execute("SELECT count(*) FROM runs WHERE status = 'SUCCESS'").fetchone() == (2,)
 
     index = open_index(index_url)
     try:
