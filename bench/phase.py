@@ -73,7 +73,7 @@ def list_and_get(args: argparse.Namespace) -> dict[str, Any]:
 def sync(args: argparse.Namespace) -> dict[str, Any]:
     """Every partition through s3_ingest's Dagster assets into the embedded index."""
     from s3_ingest.cli.runner import sync as run_sync
-    from s3_ingest.core.sources import load_sources
+    from s3_ingest.core.sources.loader import load_sources
     from s3_ingest.defs.resources.index import IndexResource
 
     logging.getLogger("dagster").setLevel(logging.ERROR)
@@ -164,9 +164,9 @@ def diff_prepare(args: argparse.Namespace) -> dict[str, Any]:
 
 def diff(args: argparse.Namespace) -> dict[str, Any]:
     """Change detection over the synthetic bucket against the full index: a whole pass."""
-    from s3_ingest.core.change_scan import scan_changes
+    from s3_ingest.core.plan.change_scan import scan_changes
     from s3_ingest.core.index.sqlite import SqliteIndex
-    from s3_ingest.core.sources import Source
+    from s3_ingest.core.sources.model import Source
 
     # Unlimited: under the default document_limit all but its first keys would be "dropped".
     source = Source(name="synthetic", bucket="synthetic", document_limit=None)
@@ -196,7 +196,7 @@ def main() -> None:
         from dagster import DagsterInstance
 
         import s3_ingest.cli.runner  # noqa: F401
-        import s3_ingest.core.change_scan  # noqa: F401
+        import s3_ingest.core.plan.change_scan  # noqa: F401
 
         args.instance = DagsterInstance.ephemeral()
     with TreeMonitor() as tree:

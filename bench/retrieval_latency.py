@@ -51,7 +51,7 @@ class Corpus:
 
 
 def build(index: Any, chunks: int, words: list[str], zipf: list[float], document: Any) -> dict:
-    from s3_ingest.core.index.chunk_store import ChunkRow
+    from s3_ingest.core.index.chunk_stage import ChunkRow
 
     rng, corpus, model = random.Random(11), Corpus(chunks), "bench/structured-384"
     began = time.perf_counter()

@@ -91,9 +91,9 @@ class Endpoint:
     def start_proxy(self, latency_ms: float = 0.0) -> None:
         self.stop_proxy()
         self.proxy = subprocess.Popen(
-            [PY, "-m", "s3_ingest.local_s3_proxy", "--upstream", self.moto_url,
+            [PY, "-m", "s3_ingest_tests.local_s3_proxy", "--upstream", self.moto_url,
              "--latency-ms", str(latency_ms)],
-            stdout=subprocess.PIPE, text=True,
+            stdout=subprocess.PIPE, text=True, cwd=BENCH.parent,
         )
         self.url = self.proxy.stdout.readline().strip()
 

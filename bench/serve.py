@@ -40,9 +40,9 @@ PER_DOC = 4
 def build(path: Path, chunks: int) -> float:
     import numpy as np
 
-    from s3_ingest.core.acl import compiled, load_rules
+    from s3_ingest.core.sources.acl import compiled, load_rules
     from s3_ingest.core.index import open_index
-    from s3_ingest.core.index.chunk_store import ChunkRow
+    from s3_ingest.core.index.chunk_stage import ChunkRow
     from s3_ingest.core.index.principals import apply_acls
     from s3_ingest.core.retrieval.local_minilm import LocalMiniLM
 

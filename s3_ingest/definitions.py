@@ -17,7 +17,8 @@ from dagster import (
     multiprocess_executor,
 )
 
-from s3_ingest.core.sources import Source, load_sources
+from s3_ingest.core.sources.loader import load_sources
+from s3_ingest.core.sources.model import Source
 from s3_ingest.defs.ingest.queue_visibility import warn_short_visibility_timeouts
 from s3_ingest.defs.source_definitions import build_project_definitions, build_source_definitions
 

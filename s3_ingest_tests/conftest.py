@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from s3_ingest.core.sources import Source
+from s3_ingest.core.sources.model import Source
 from s3_ingest.local_s3 import DEMO_KEY_ID, DEMO_SECRET, LocalS3
 
 KEY_ENV, SECRET_ENV = "S3_INGEST_TEST_KEY_ID", "S3_INGEST_TEST_SECRET"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from dagster import AssetKey, Definitions
 
-from s3_ingest.core.sources import load_sources
+from s3_ingest.core.sources.loader import load_sources
 from s3_ingest.definitions import build_definitions
 from s3_ingest.sample import SOURCES_FILE
 
@@ -79,7 +79,7 @@ def test_the_shipped_sources_files_are_valid():
 
 
 def test_a_full_definition_set_has_every_sensor_check_job_and_schedule(tmp_path):
-    from s3_ingest.core.sources import parse_sources
+    from s3_ingest.core.sources.loader import parse_sources
 
     sources = parse_sources(
         "sources:\n"

@@ -11,7 +11,7 @@ from dagster import DagsterInstance
 
 from s3_ingest.cli.runner import PartitionRun, register_partitions, run_partition, \
     source_definitions
-from s3_ingest.core.sources import Source
+from s3_ingest.core.sources.model import Source
 from s3_ingest.defs.ingest.jobs import sync_job_name
 from s3_ingest.defs.resources.index import IndexResource
 from s3_ingest.defs.retrieval.assets import chunks_op_name

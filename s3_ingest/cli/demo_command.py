@@ -26,7 +26,6 @@ from s3_ingest.cli.snippets import plain_snippet
 from s3_ingest.cli.sync_command import print_partition, print_scan, print_summary
 from s3_ingest.core.index import SearchFilters, open_index
 from s3_ingest.core.retrieval import Retriever
-from s3_ingest.core.retrieval.local_minilm import LocalMiniLM
 from s3_ingest.core.retrieval.embedder_choice import (
     KEY_ENV,
     LOCAL_MODEL_ENV,
@@ -35,7 +34,8 @@ from s3_ingest.core.retrieval.embedder_choice import (
     MODEL_ENV,
     URL_ENV,
 )
-from s3_ingest.core.sources import load_sources
+from s3_ingest.core.retrieval.local_minilm import LocalMiniLM
+from s3_ingest.core.sources.loader import load_sources
 from s3_ingest.defs.resources.index import INDEX_ENV_VAR, IndexResource
 from s3_ingest.local_s3 import DEMO_KEY_ID, DEMO_SECRET, LocalS3, upload_tree
 from s3_ingest.sample import ARCHIVED_KEY, BUCKET, CORPUS_DIR, SOURCES_FILE

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pydantic and yaml would cost `search`, which reads no sources file, 0.25 s
-    from s3_ingest.core.sources import Source
+    from s3_ingest.core.sources.model import Source
 
 DEMO_INDEX = Path(".s3_ingest") / "demo" / "index.db"
 # The demo's sources name these credentials variables; only the demo sets them.

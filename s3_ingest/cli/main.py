@@ -37,7 +37,8 @@ def _setup_logging(verbose: bool) -> None:
 def _load_sources_or_exit(path: str | None):
     """The sources file, or exit 2 with the one message that names the source and field."""
     # Imported here: pydantic and yaml cost `search`, which reads no sources file, 0.25 s.
-    from s3_ingest.core.sources import SourcesFileError, load_sources
+    from s3_ingest.core.sources.model import SourcesFileError
+    from s3_ingest.core.sources.loader import load_sources
 
     try:
         return load_sources(path)
@@ -64,7 +65,7 @@ def _open_existing_index(index_url: str | None, command: str | None = None):
 def _exit_if_demo_sources(sources, sources_path: str | None) -> None:
     """The checkout's sources.yaml is the demo's: outside the demo, say what to do instead."""
     from s3_ingest.cli.first_steps import demo_sources_message, only_demo_sources
-    from s3_ingest.core.sources_loader import sources_path as default_sources_path
+    from s3_ingest.core.sources.loader import sources_path as default_sources_path
 
     if only_demo_sources(sources):
         click.echo(demo_sources_message(sources_path or str(default_sources_path())), err=True)

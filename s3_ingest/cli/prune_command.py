@@ -8,9 +8,9 @@ from collections.abc import Sequence
 
 import click
 
-from s3_ingest.core.housekeeping import HELD_GUARD, PrunePlan, apply_prune, plan_prune
 from s3_ingest.core.index.base import DocumentIndex
-from s3_ingest.core.sources import Source
+from s3_ingest.core.sources.model import Source
+from s3_ingest.core.sync.housekeeping import HELD_GUARD, PrunePlan, apply_prune, plan_prune
 
 
 def prune_plan(index: DocumentIndex, sources: Sequence[Source], *, dry_run: bool,

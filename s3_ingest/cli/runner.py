@@ -12,13 +12,13 @@ from typing import Any
 
 from dagster import DagsterInstance, Definitions
 
-from s3_ingest.core.change_scan import scan_changes
-from s3_ingest.core.errors import explain_for
-from s3_ingest.core.listing import list_partitions
-from s3_ingest.core.partition_keys import ROOT_PARTITION, encode_partition
-from s3_ingest.core.partition_ranges import partition_ranges
-from s3_ingest.core.plan import PartitionPlan
-from s3_ingest.core.sources import Source
+from s3_ingest.core.plan.change_scan import scan_changes
+from s3_ingest.core.plan.partition_plan import PartitionPlan
+from s3_ingest.core.plan.partition_ranges import partition_ranges
+from s3_ingest.core.s3.errors import explain_for
+from s3_ingest.core.s3.listing import list_partitions
+from s3_ingest.core.s3.partition_keys import ROOT_PARTITION, encode_partition
+from s3_ingest.core.sources.model import Source
 from s3_ingest.defs.ingest.assets import documents_asset_key, documents_op_name
 from s3_ingest.defs.ingest.config import plans_run_config
 from s3_ingest.defs.ingest.jobs import drift_job_name, sync_job_name

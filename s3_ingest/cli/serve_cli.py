@@ -29,8 +29,8 @@ def _prepare(index_url: str | None, sources_path: str | None, tokens_path: str |
     """The index URL and the tokens, with the sources' ACLs applied; exit 2 on bad config."""
     from s3_ingest.cli.serve_command import apply_source_acls
     from s3_ingest.core.index.location import resolve_index_url
-    from s3_ingest.core.sources import SourcesFileError
-    from s3_ingest.core.sources_loader import load_sources, sources_path as default_sources
+    from s3_ingest.core.sources.model import SourcesFileError
+    from s3_ingest.core.sources.loader import load_sources, sources_path as default_sources
     from s3_ingest.serve.auth import TokenConfigError, load_tokens
 
     url = resolve_index_url(index_url)

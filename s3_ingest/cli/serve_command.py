@@ -14,7 +14,7 @@ log = logging.getLogger("s3_ingest.serve")
 def apply_source_acls(url: str, sources: list[Any] | None, base: Path | None) -> list[str]:
     """Apply the sources' ACLs to the index at `url` (created or migrated if need be); the
     names of the sources whose ACL changed. Without a sources file nothing is applied."""
-    from s3_ingest.core.acl import source_acls
+    from s3_ingest.core.sources.acl import source_acls
     from s3_ingest.core.index import open_index, sqlite_path
 
     path = sqlite_path(url)

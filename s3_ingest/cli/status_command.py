@@ -17,7 +17,7 @@ import click
 
 from s3_ingest.cli.vector_warning import echo_vector_warning
 from s3_ingest.core.index.base import DocumentIndex
-from s3_ingest.core.sources import Source
+from s3_ingest.core.sources.model import Source
 from s3_ingest.defs.asset_layout import definition_name
 from s3_ingest.defs.ingest.event_sensors import events_sensor_name
 from s3_ingest.defs.ingest.sensors import poll_sensor_name

@@ -21,9 +21,9 @@ from s3_ingest.cli.sync_report import (
     sync_totals,
 )
 from s3_ingest.cli.vector_warning import echo_vector_warning
-from s3_ingest.core.acl import source_acls
 from s3_ingest.core.index.principals import apply_acls
-from s3_ingest.core.sources import Source
+from s3_ingest.core.sources.acl import source_acls
+from s3_ingest.core.sources.model import Source
 
 DEFAULT_MAX_KEYS = 20
 

@@ -1,7 +1,7 @@
 """What each attribute of a source means, shown where `dg` shows a component's schema
 (`dg utils inspect-component --defs-yaml-schema`, `dg docs serve`) and in editors that read it.
 
-The fields themselves are the sources file's (core/sources.py); these are their descriptions,
+The fields themselves are the sources file's (core/sources/model.py); these are their descriptions,
 and the JSON types of the ones that take units (`20MB`, `5m`, `unlimited`).
 """
 

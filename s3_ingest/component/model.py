@@ -9,8 +9,8 @@ from typing import Any
 from pydantic import ConfigDict, ValidationError, model_validator
 
 from s3_ingest.component.field_docs import document_nested, document_schema
-from s3_ingest.core.sources import Source
-from s3_ingest.core.sources_loader import _describe, _interpolate, _UnsetVariable
+from s3_ingest.core.sources.loader import _describe, _interpolate, _UnsetVariable
+from s3_ingest.core.sources.model import Source
 
 COMPONENT_NAME = "S3SourceComponent"
 

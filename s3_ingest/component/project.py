@@ -19,7 +19,7 @@ from dagster.components.core.decl import ComponentDecl, PythonFileDecl
 from dagster.components.core.defs_module import ComponentLoc
 
 from s3_ingest.component.model import COMPONENT_NAME
-from s3_ingest.core.sources import Source
+from s3_ingest.core.sources.model import Source
 from s3_ingest.defs.asset_layout import source_id
 
 

@@ -12,7 +12,7 @@ from dagster import AssetKey
 
 from s3_ingest.core.index import is_postgres_url
 from s3_ingest.core.index.location import INDEX_ENV_VAR
-from s3_ingest.core.sources import Source
+from s3_ingest.core.sources.model import Source
 
 
 def source_id(source: Source) -> str:

@@ -17,7 +17,7 @@ from typing import Any
 from dagster import ConfigurableResource, Definitions
 
 from s3_ingest.core.retrieval.embedder_choice import KEY_ENV, MODEL_ENV, URL_ENV
-from s3_ingest.core.sources import Source
+from s3_ingest.core.sources.model import Source
 from s3_ingest.defs.ingest.assets import build_documents_asset
 from s3_ingest.defs.ingest.checks import build_drift_check, build_source_drift_check
 from s3_ingest.defs.ingest.event_sensors import build_events_sensor

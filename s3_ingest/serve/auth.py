@@ -24,7 +24,7 @@ from typing import Any
 
 import yaml
 
-from s3_ingest.core.acl import MAX_NAME_CHARS, principal
+from s3_ingest.core.sources.acl import MAX_NAME_CHARS, principal
 
 TOKENS_ENV_VAR = "S3_INGEST_SERVE_TOKENS"
 MIN_TOKEN_CHARS = 16

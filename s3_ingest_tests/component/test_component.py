@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from s3_ingest.component import S3SourceComponent
 from s3_ingest.component.model import S3SourceAttributes
 from s3_ingest.component.scaffolder import S3SourceScaffoldParams, defs_yaml, source_name_for
-from s3_ingest.core.sources import parse_sources
+from s3_ingest.core.sources.loader import parse_sources
 from s3_ingest.definitions import build_definitions
 from s3_ingest_tests.component.definition_names import definition_names
 

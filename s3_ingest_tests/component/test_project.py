@@ -13,7 +13,7 @@ from dagster import DagsterInstance, Definitions
 from dagster.components.testing.utils import create_defs_folder_sandbox
 
 from s3_ingest.core.index.sqlite import SqliteIndex
-from s3_ingest.core.sources import parse_sources
+from s3_ingest.core.sources.loader import parse_sources
 from s3_ingest.definitions import build_definitions
 from s3_ingest.defs.resources.embedder import LocalEmbedderResource
 from s3_ingest.defs.resources.index import IndexResource

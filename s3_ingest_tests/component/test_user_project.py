@@ -18,8 +18,8 @@ from dagster import (
     AssetKey, DagsterInstance, evaluate_automation_conditions, load_from_defs_folder,
 )
 
-from s3_ingest.core.partition_keys import encode_partition
-from s3_ingest.core.sources import parse_sources
+from s3_ingest.core.s3.partition_keys import encode_partition
+from s3_ingest.core.sources.loader import parse_sources
 from s3_ingest.definitions import build_definitions
 from s3_ingest_tests.component.definition_names import definition_names
 from s3_ingest_tests.component.user_project import (

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from s3_ingest.core.index.sqlite import SqliteIndex
-from s3_ingest.core.partition_keys import ROOT_PARTITION
-from s3_ingest.core.sources import Source
+from s3_ingest.core.s3.partition_keys import ROOT_PARTITION
+from s3_ingest.core.sources.model import Source
 
 BUCKET = "ingest-test-bucket"
 ROOT = ROOT_PARTITION

@@ -7,7 +7,8 @@ import textwrap
 
 import pytest
 
-from s3_ingest.core.sources import SourcesFileError, parse_sources
+from s3_ingest.core.sources.loader import parse_sources
+from s3_ingest.core.sources.model import SourcesFileError
 
 
 def yaml_of(body: str) -> str:

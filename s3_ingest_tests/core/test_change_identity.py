@@ -16,10 +16,10 @@ from datetime import datetime, timedelta, timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from s3_ingest.core.change_scan import scan_changes
 from s3_ingest.core.documents import Document
 from s3_ingest.core.index.sqlite import SqliteIndex
-from s3_ingest.core.sources import Source
+from s3_ingest.core.plan.change_scan import scan_changes
+from s3_ingest.core.sources.model import Source
 
 KEYS = ("a/1.md", "a/2.md", "b/3.md")
 BODIES = ("alpha", "beta")

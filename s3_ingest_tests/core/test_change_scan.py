@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import boto3
 
-from s3_ingest.core.change_scan import scan_changes
 from s3_ingest.core.documents import Document
 from s3_ingest.core.index.sqlite import SqliteIndex
-from s3_ingest.core.partition_keys import partition_of
-from s3_ingest.local_s3_proxy import ProxySettings, S3Proxy
+from s3_ingest.core.plan.change_scan import scan_changes
+from s3_ingest.core.s3.partition_keys import partition_of
 from s3_ingest_tests.conftest import make_source, put_objects
+from s3_ingest_tests.local_s3_proxy import ProxySettings, S3Proxy
 
 
 class SlowPages:
@@ -113,7 +113,7 @@ def test_a_scan_over_a_slow_http_endpoint_stays_within_its_budget_in_pages(
 
 
 def test_partition_changes_keep_keys_until_the_cap_then_only_the_digest():
-    from s3_ingest.core.partition_changes import (
+    from s3_ingest.core.plan.partition_changes import (
         DELETE, TARGETED_MAX_KEYS, UPSERT, Change, PartitionChanges,
     )
 
@@ -132,7 +132,7 @@ def test_partition_changes_keep_keys_until_the_cap_then_only_the_digest():
 
 
 def test_a_key_deleted_then_put_again_is_an_upsert_and_covered_changes_drop_out():
-    from s3_ingest.core.partition_changes import DELETE, UPSERT, Change, PartitionChanges
+    from s3_ingest.core.plan.partition_changes import DELETE, UPSERT, Change, PartitionChanges
 
     changes = PartitionChanges()
     for change in (Change("a/1", DELETE, "e 1"), Change("a/1", UPSERT, "e 1 t2"),

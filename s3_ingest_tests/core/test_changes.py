@@ -7,9 +7,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from s3_ingest.core.changes import is_changed
 from s3_ingest.core.documents import ListedObject
 from s3_ingest.core.index.base import ManifestEntry
+from s3_ingest.core.plan.change_scan import is_changed
 
 T0 = datetime(2024, 3, 1, 12, 0, 0, tzinfo=timezone.utc)
 OBJ = ListedObject(key="a.md", rel_path="a.md", size=10, etag="abc", last_modified=T0)

@@ -10,7 +10,7 @@ from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ClientError
 from botocore.retries import standard
 
-from s3_ingest.core.client import ClientSettings, make_client
+from s3_ingest.core.s3.client import ClientSettings, make_client
 
 SECRET = "sekrit-123"
 TOKEN = "tok-sekrit-456"
@@ -179,7 +179,7 @@ def test_s3_timestamps_parse_as_botocores_own_parser_does():
     CPU) gives the same instants for both of S3's spellings, and falls back for any other."""
     from botocore.utils import parse_timestamp
 
-    from s3_ingest.core.client import fast_timestamp
+    from s3_ingest.core.s3.client import fast_timestamp
 
     for text in ("2026-01-02T03:04:05.000Z", "2026-01-02T03:04:05.123456Z",
                  "Fri, 02 Jan 2026 03:04:05 GMT", "Fri, 02 Jan 2026 03:04:05 UTC",

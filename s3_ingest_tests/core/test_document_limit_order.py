@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from s3_ingest.core.change_scan import scan_changes
 from s3_ingest.core.index.sqlite import SqliteIndex
-from s3_ingest.core.ingest import ingest, ingest_partition
-from s3_ingest.core.plan import PartitionPlan
-from s3_ingest.core.reconcile import partition_drift
+from s3_ingest.core.plan.change_scan import scan_changes
+from s3_ingest.core.plan.partition_plan import PartitionPlan
+from s3_ingest.core.sync.ingest import ingest, ingest_partition
+from s3_ingest.core.sync.reconcile import partition_drift
 from s3_ingest_tests.core.ingest_bucket import (
     ROOT,
     bucket,  # noqa: F401 - a fixture

@@ -15,7 +15,7 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
-from s3_ingest.core.errors import SourceError, explain, object_error_reason
+from s3_ingest.core.s3.errors import SourceError, explain, object_error_reason
 
 SOURCE, BUCKET, ENDPOINT = "handbook", "acme-docs", "http://127.0.0.1:9000"
 FAKE_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYSECRETKEY"

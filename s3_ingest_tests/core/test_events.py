@@ -10,10 +10,10 @@ from urllib.parse import quote_plus
 
 from datetime import datetime, timezone
 
-from s3_ingest.core.events import (
+from s3_ingest.core.index.base import ManifestEntry
+from s3_ingest.core.plan.events import (
     CREATED, REMOVED, RESTORED, NotAnS3Event, already_indexed, parse_message,
 )
-from s3_ingest.core.index.base import ManifestEntry
 
 
 def records(*entries):

@@ -9,10 +9,10 @@ import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
 
 from s3_ingest.core.documents import ListedObject
-from s3_ingest.core.fetch import (
+from s3_ingest.core.s3.fetch import (
     ARCHIVED, FAILED, GONE, OK, TOO_LARGE, fetch_object, head_object,
 )
-from s3_ingest.core.listing import iter_objects
+from s3_ingest.core.s3.listing import iter_objects
 
 BUCKET = "fetch-test-bucket"
 

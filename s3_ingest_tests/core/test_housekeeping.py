@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from s3_ingest.core.documents import Document
-from s3_ingest.core.housekeeping import (
+from s3_ingest.core.index.sqlite import SqliteIndex
+from s3_ingest.core.sync.housekeeping import (
     HELD_GUARD,
     HELD_OBJECTS,
     apply_prune,
@@ -13,7 +14,6 @@ from s3_ingest.core.housekeeping import (
     plan_prune,
     prefix_has_objects,
 )
-from s3_ingest.core.index.sqlite import SqliteIndex
 from s3_ingest_tests.conftest import make_source, put_objects
 
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from s3_ingest.core.index.sqlite import SqliteIndex
-from s3_ingest.core.ingest import DeleteGuardError, IngestOptions, ingest_partition
+from s3_ingest.core.sync.ingest import DeleteGuardError, IngestOptions, ingest_partition
 from s3_ingest_tests.core.ingest_bucket import (
     BUCKET,
     ROOT,

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
 
-from s3_ingest.core.errors import SourceError
 from s3_ingest.core.index.sqlite import SqliteIndex
-from s3_ingest.core.ingest import IngestOptions, ingest_partition
+from s3_ingest.core.s3.errors import SourceError
+from s3_ingest.core.sync.ingest import IngestOptions, ingest_partition
 from s3_ingest_tests.core.ingest_bucket import (
     BUCKET,
     ROOT,

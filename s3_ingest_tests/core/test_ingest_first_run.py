@@ -7,8 +7,8 @@ from collections import Counter
 from typing import Any
 
 from s3_ingest.core.index.sqlite import SqliteIndex
-from s3_ingest.core.ingest import IngestReport, ingest_partition
-from s3_ingest.core.sources import parse_sources
+from s3_ingest.core.sources.loader import parse_sources
+from s3_ingest.core.sync.ingest import IngestReport, ingest_partition
 from s3_ingest_tests.core.ingest_bucket import (
     BUCKET,
     ROOT,

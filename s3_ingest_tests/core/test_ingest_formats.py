@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from s3_ingest.core.index.sqlite import SqliteIndex
-from s3_ingest.core.ingest import ingest_partition
-from s3_ingest.core.partition_keys import ROOT_PARTITION
-from s3_ingest.core.sources import Source
+from s3_ingest.core.s3.partition_keys import ROOT_PARTITION
+from s3_ingest.core.sources.model import Source
+from s3_ingest.core.sync.ingest import ingest_partition
 from s3_ingest_tests.core.extraction.test_docx import make_docx
 from s3_ingest_tests.core.extraction.test_ocr import SCAN, needs_tesseract
 from s3_ingest_tests.core.extraction.test_presentation import make_pptx

@@ -6,7 +6,7 @@ from collections import Counter
 from typing import Any
 
 from s3_ingest.core.index.sqlite import SqliteIndex
-from s3_ingest.core.ingest import IngestOptions, ingest_partition
+from s3_ingest.core.sync.ingest import IngestOptions, ingest_partition
 from s3_ingest_tests.core.ingest_bucket import (
     ROOT,
     bucket,  # noqa: F401 - a fixture

@@ -8,9 +8,9 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from s3_ingest.core.index.sqlite import SqliteIndex
-from s3_ingest.core.ingest import ingest, ingest_partition
-from s3_ingest.core.plan import PartitionPlan
-from s3_ingest.core.sources import Source
+from s3_ingest.core.plan.partition_plan import PartitionPlan
+from s3_ingest.core.sources.model import Source
+from s3_ingest.core.sync.ingest import ingest, ingest_partition
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from s3_ingest.core.listing import iter_objects, iter_pages, iter_partition, list_partitions
-from s3_ingest.core.partition_keys import ROOT_PARTITION, encode_partition
+from s3_ingest.core.s3.listing import iter_objects, iter_pages, iter_partition, list_partitions
+from s3_ingest.core.s3.partition_keys import ROOT_PARTITION, encode_partition
 
 BUCKET = "listing-test-bucket"
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from s3_ingest.core.partition_keys import (
+from s3_ingest.core.s3.partition_keys import (
     ROOT_PARTITION,
     decode_partition,
     encode_partition,

@@ -6,14 +6,14 @@ import os
 import time
 from datetime import datetime, timezone
 
-from s3_ingest.core import plan_spill
 from s3_ingest.core.documents import ListedObject
-from s3_ingest.core.partition_changes import (
+from s3_ingest.core.plan import plan_spill
+from s3_ingest.core.plan.partition_changes import (
     DELETE, TARGETED_MAX_KEYS, UPSERT, Change, PartitionChanges,
 )
-from s3_ingest.core.partition_ranges import partition_ranges
-from s3_ingest.core.plan import plan_from_config
-from s3_ingest.core.plan_spill import SpillWriter, spilled_plans
+from s3_ingest.core.plan.partition_plan import plan_from_config
+from s3_ingest.core.plan.partition_ranges import partition_ranges
+from s3_ingest.core.plan.plan_spill import SpillWriter, spilled_plans
 
 WHEN = datetime(2026, 1, 1, tzinfo=timezone.utc)
 

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from s3_ingest.core.documents import ListedObject
-from s3_ingest.core.selection import (
+from s3_ingest.core.plan.selection import (
     SKIP_EXCLUDED,
     SKIP_EXTENSION,
     SKIP_FOLDER_MARKER,

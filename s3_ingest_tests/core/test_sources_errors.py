@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from s3_ingest.core.sources import SourcesFileError, parse_sources
+from s3_ingest.core.sources.loader import parse_sources
+from s3_ingest.core.sources.model import SourcesFileError
 from s3_ingest_tests.core.sources_yaml import error_of, one_source, yaml_of
 
 

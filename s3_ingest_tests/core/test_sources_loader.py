@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from s3_ingest.core.sources import SOURCES_ENV_VAR, SourcesFileError, load_sources, parse_sources
+from s3_ingest.core.sources.loader import load_sources, parse_sources
+from s3_ingest.core.sources.model import SOURCES_ENV_VAR, SourcesFileError
 from s3_ingest_tests.core.sources_yaml import error_of, one_source
 
 

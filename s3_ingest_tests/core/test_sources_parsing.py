@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from s3_ingest.core.sources import (
-    DEFAULT_DOCUMENT_LIMIT,
-    DEFAULT_MAX_FILE_SIZE,
-    Source,
-    parse_size,
-    parse_sources,
+from s3_ingest.core.sources.loader import parse_sources
+from s3_ingest.core.sources.model import (
+    DEFAULT_DOCUMENT_LIMIT, DEFAULT_MAX_FILE_SIZE, Source, parse_size,
 )
 from s3_ingest_tests.core.sources_yaml import one_source, yaml_of
 

@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from s3_ingest.core.change_scan import scan_changes
 from s3_ingest.core.index.sqlite import SqliteIndex
-from s3_ingest.core.ingest import ingest_partition
-from s3_ingest.core.sources import Source
+from s3_ingest.core.plan.change_scan import scan_changes
+from s3_ingest.core.sources.model import Source
 from s3_ingest.core.stage_cpu import STAGES, StageCpu, WorkerCpu
+from s3_ingest.core.sync.ingest import ingest_partition
 from s3_ingest.sample import CORPUS_DIR
 
 BUCKET = "stage-cpu-bucket"

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from s3_ingest.core.tags import Tagger
+from s3_ingest.core.sync.ingest import Tagger
 
 
 def test_static_tags_only() -> None:
@@ -82,7 +82,8 @@ def test_catastrophic_pattern_on_a_hostile_key_runs_in_linear_time() -> None:
 
 
 def test_lookarounds_are_refused_when_the_file_loads() -> None:
-    from s3_ingest.core.sources import SourcesFileError, parse_sources
+    from s3_ingest.core.sources.model import SourcesFileError
+    from s3_ingest.core.sources.loader import parse_sources
 
     with pytest.raises(SourcesFileError, match="tag_regex.*linear time"):
         parse_sources("sources:\n - name: a\n   bucket: b\n   tag_regex: '(?P<u>x)(?=y)'\n")

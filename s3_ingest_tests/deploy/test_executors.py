@@ -9,7 +9,7 @@ import pytest
 import yaml
 from dagster._core.system_config.objects import ResolvedRunConfig
 
-from s3_ingest.core.sources import load_sources
+from s3_ingest.core.sources.loader import load_sources
 from s3_ingest.definitions import build_definitions, executor_for
 from s3_ingest.sample import SOURCES_FILE
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from dagster import DagsterInstance
 from dagster._core.instance.ref import InstanceRef
 
-from s3_ingest.core.sources import parse_sources
+from s3_ingest.core.sources.loader import parse_sources
 from s3_ingest.defs.ingest.assets import build_documents_asset
 
 REPO = Path(__file__).resolve().parents[2]

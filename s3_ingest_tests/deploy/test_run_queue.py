@@ -20,7 +20,7 @@ from dagster._daemon.run_coordinator.queued_run_coordinator_daemon import (
     QueuedRunCoordinatorDaemon,
 )
 
-from s3_ingest.core.sources import parse_sources
+from s3_ingest.core.sources.loader import parse_sources
 from s3_ingest.definitions import build_definitions
 
 REPO = Path(__file__).resolve().parents[2]

@@ -14,8 +14,8 @@ from pathlib import Path
 import yaml
 
 from s3_ingest.core.index.sqlite import SqliteIndex
-from s3_ingest.local_s3_proxy import ProxySettings, S3Proxy
 from s3_ingest_tests.conftest import KEY_ENV, SECRET_ENV
+from s3_ingest_tests.local_s3_proxy import ProxySettings, S3Proxy
 
 OBJECTS = 600
 

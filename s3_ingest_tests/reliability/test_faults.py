@@ -8,9 +8,9 @@ from concurrent.futures import ThreadPoolExecutor
 import boto3
 
 from s3_ingest.core.index.sqlite import SqliteIndex
-from s3_ingest.local_s3_proxy import ProxySettings, S3Proxy
 from s3_ingest_tests.conftest import make_source
 from s3_ingest_tests.defs.ingest.test_assets import metadata_of, run_partition
+from s3_ingest_tests.local_s3_proxy import ProxySettings, S3Proxy
 
 OBJECTS = 1000
 
@@ -57,8 +57,8 @@ def test_a_corrupt_body_whose_etag_is_no_md5_is_caught_by_its_x_amz_checksum(
 ):
     # SSE-KMS: the ETag is no MD5 of the body, so only the x-amz-checksum-crc32 header that the
     # upload recorded can tell a changed byte.
-    from s3_ingest.core.fetch import FAILED, fetch_object
-    from s3_ingest.core.listing import iter_objects
+    from s3_ingest.core.s3.fetch import FAILED, fetch_object
+    from s3_ingest.core.s3.listing import iter_objects
 
     s3_client.put_object(Bucket=bucket, Key="sealed.txt", Body=b"hello world",
                          ServerSideEncryption="aws:kms", ChecksumAlgorithm="CRC32")

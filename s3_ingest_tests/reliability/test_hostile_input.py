@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 
 from s3_ingest.core.index.sqlite import SqliteIndex
-from s3_ingest.core.listing import list_partitions
-from s3_ingest.core.partition_keys import decode_partition
+from s3_ingest.core.s3.listing import list_partitions
+from s3_ingest.core.s3.partition_keys import decode_partition
 from s3_ingest_tests.conftest import make_source, put_objects
 from s3_ingest_tests.defs.ingest.test_assets import metadata_of, run_partition
 
@@ -73,7 +73,7 @@ def test_a_key_with_a_newline_is_indexed_exactly(tmp_path):
     import boto3
     from moto import mock_aws
 
-    from s3_ingest.core.ingest import ingest_partition
+    from s3_ingest.core.sync.ingest import ingest_partition
 
     with mock_aws():
         client = boto3.client("s3", region_name="us-east-1")

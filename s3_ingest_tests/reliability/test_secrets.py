@@ -26,7 +26,7 @@ import yaml
 from dagster import DagsterInstance, materialize
 
 from s3_ingest.cli.runner import plan
-from s3_ingest.core.sources import Source
+from s3_ingest.core.sources.model import Source
 from s3_ingest.defs.ingest.assets import build_documents_asset
 from s3_ingest.defs.ingest.partitions import prefix_partitions
 from s3_ingest.defs.resources.index import INDEX_KEY, IndexResource

@@ -9,10 +9,10 @@ import socket
 from datetime import datetime, timezone
 from pathlib import Path
 
-from s3_ingest.core.acl import compiled, load_rules
 from s3_ingest.core.documents import Document
 from s3_ingest.core.index import open_index
 from s3_ingest.core.index.principals import apply_acls
+from s3_ingest.core.sources.acl import compiled, load_rules
 
 ALICE_RANKS = (2, 9, 17)
 ALICE_TOKEN = "alice-token-0123456789abcdef"

@@ -9,9 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 from s3_ingest.cli.main import cli
-from s3_ingest.core.acl import source_acls
-from s3_ingest.core.sources import SourcesFileError
-from s3_ingest.core.sources_loader import load_sources, parse_sources
+from s3_ingest.core.sources.acl import source_acls
+from s3_ingest.core.sources.loader import load_sources, parse_sources
+from s3_ingest.core.sources.model import SourcesFileError
 from s3_ingest.serve.auth import TOKENS_ENV_VAR
 from s3_ingest_tests.serve.corpus import ACL, build_index, write_sources, write_tokens
 

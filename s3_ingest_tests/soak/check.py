@@ -12,9 +12,9 @@ from collections import Counter
 from typing import Any
 
 from s3_ingest.core.index.sqlite import SqliteIndex
-from s3_ingest.core.listing import list_partitions
-from s3_ingest.core.reconcile import partition_drift
-from s3_ingest.core.sources import load_sources
+from s3_ingest.core.s3.listing import list_partitions
+from s3_ingest.core.sources.loader import load_sources
+from s3_ingest.core.sync.reconcile import partition_drift
 from s3_ingest_tests.daemon.live import IN_FLIGHT
 from s3_ingest_tests.soak.driver import Driver
 

@@ -11,8 +11,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from s3_ingest.local_s3_proxy import ProxySettings, S3Proxy
 from s3_ingest_tests.daemon.live import LiveDeployment
+from s3_ingest_tests.local_s3_proxy import ProxySettings, S3Proxy
 
 # What a source of the soak needs to ride out 20% faults: many quick attempts (a stall outlasts
 # the read timeout, and is then tried again).

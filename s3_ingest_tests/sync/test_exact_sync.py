@@ -7,12 +7,12 @@ import gzip
 from pathlib import Path
 
 from s3_ingest.core.index.sqlite import SqliteIndex
-from s3_ingest.core.ingest import IngestOptions, ingest_partition
+from s3_ingest.core.sync.ingest import IngestOptions, ingest_partition
 from s3_ingest.defs.resources.s3 import S3SourceResource
 from s3_ingest.local_s3 import DEMO_KEY_ID, DEMO_SECRET
-from s3_ingest.local_s3_proxy import ProxySettings, S3Proxy
 from s3_ingest_tests.cli.test_main import run_cli, write_sources
 from s3_ingest_tests.conftest import make_source, put_objects
+from s3_ingest_tests.local_s3_proxy import ProxySettings, S3Proxy
 
 
 def awkward_bucket(client, bucket: str) -> None:

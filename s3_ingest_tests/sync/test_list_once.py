@@ -10,13 +10,13 @@ from dagster import DagsterInstance
 
 from s3_ingest.cli.runner import sync
 from s3_ingest.core.index.sqlite import SqliteIndex
-from s3_ingest.core.partition_changes import TARGETED_MAX_KEYS
+from s3_ingest.core.plan.partition_changes import TARGETED_MAX_KEYS
 from s3_ingest.defs.ingest.metadata import counts_of
 from s3_ingest.defs.ingest.run_requests import plan_directory
 from s3_ingest.defs.resources.index import IndexResource
-from s3_ingest.local_s3_proxy import S3Proxy
 from s3_ingest_tests.conftest import make_source, put_objects
 from s3_ingest_tests.defs.ingest.harness import Daemon
+from s3_ingest_tests.local_s3_proxy import S3Proxy
 
 MANY = TARGETED_MAX_KEYS + 20  # more changes than a run's config carries: they spill
 

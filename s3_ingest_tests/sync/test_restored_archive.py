@@ -8,8 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from s3_ingest.core.index.sqlite import SqliteIndex
-from s3_ingest.local_s3_proxy import ProxySettings, S3Proxy
 from s3_ingest_tests.cli.test_main import run_cli, write_sources
+from s3_ingest_tests.local_s3_proxy import ProxySettings, S3Proxy
 
 
 def sync(tmp_path: Path, sources: Path):

@@ -1,4 +1,10 @@
-"""Index backends behind one interface: an embedded SQLite/FTS5 file by default, or PostgreSQL."""
+"""Index backends behind one interface: an embedded SQLite/FTS5 file by default, or PostgreSQL.
+
+Stage 4 of 7 (sources, s3, extraction, index, plan, sync, retrieval): it may import itself, the
+core's root modules (documents.py, stage_cpu.py) and the stages before it (sources/, s3/,
+extraction/), never plan/, sync/, retrieval/, and never defs/, cli/, serve/ or component/
+(s3_ingest_tests/test_layout.py).
+"""
 
 from s3_ingest.core.index.base import (
     DocumentIndex,

@@ -83,7 +83,7 @@ class DocumentIndex(ABC):
     def upsert(self, documents: Iterable[Document], document_limit: int | None = None) -> int:
         """Insert or replace documents in one transaction; returns how many were written. With
         `document_limit`, the same transaction then keeps only the first N keys of each source
-        written (core/document_limit.py): no reader ever sees more."""
+        written (core/plan/document_limit.py): no reader ever sees more."""
 
     @abstractmethod
     def delete(self, source: str, keys: Iterable[str]) -> int:

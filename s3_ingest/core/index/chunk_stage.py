@@ -21,16 +21,32 @@ never half of one.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from s3_ingest.core.index.chunk_store import ChunkRow
 
 CHUNK_FIELDS = (
     "source, key, partition, position, heading, page, text, text_hash, doc_hash, model, "
     "dimension, embedding, code"
 )
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkRow:
+    """A chunk as stored: position, heading path, page, text, hashes, and its vector (float32
+    little-endian bytes) with the model and dimension it came from."""
+
+    key: str
+    position: int
+    heading: str | None
+    page: int | None
+    text: str
+    text_hash: str
+    doc_hash: str
+    model: str | None
+    dimension: int | None
+    embedding: bytes | None
 
 
 class ChunkStage:

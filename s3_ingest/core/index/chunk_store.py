@@ -23,23 +23,6 @@ _PAGE = 200
 
 
 @dataclass(frozen=True, slots=True)
-class ChunkRow:
-    """A chunk as stored: position, heading path, page, text, hashes, and its vector (float32
-    little-endian bytes) with the model and dimension it came from."""
-
-    key: str
-    position: int
-    heading: str | None
-    page: int | None
-    text: str
-    text_hash: str
-    doc_hash: str
-    model: str | None
-    dimension: int | None
-    embedding: bytes | None
-
-
-@dataclass(frozen=True, slots=True)
 class ChunkState:
     """What the chunks of one document were made from: its text hash and their model."""
 
@@ -85,7 +68,7 @@ class ChunkStore(ChunkCoverage, ChunkStage):
     def _code_param(self, blob: bytes | None) -> bytes | None:
         """The vector's sign-bit code for `chunks.code` (schema v4), or None where the backend
         does not scan codes."""
-        from s3_ingest.core.retrieval.vectors import sign_code  # core.retrieval imports index
+        from s3_ingest.core.index.vectors import sign_code
 
         return None if blob is None else sign_code(blob)
 

@@ -103,7 +103,7 @@ class CodeScan:
         `n` of those with the highest sum of the query's components over their set bits (an
         estimate of the dot product that keeps the query's magnitudes, where Hamming distance
         keeps only its signs). All ids when `n` >= how many there are."""
-        from s3_ingest.core.retrieval.vectors import sign_code  # core.retrieval imports index
+        from s3_ingest.core.index.vectors import sign_code  # core.retrieval imports index
 
         if n >= len(self.ids):
             return self.ids.tolist()

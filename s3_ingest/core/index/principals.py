@@ -1,4 +1,4 @@
-"""Who may see each document (issue 24): the principals a source's ACL (core/acl.py) allows,
+"""Who may see each document (issue 24): the principals a source's ACL (core/sources/acl.py) allows,
 stored on the document so search can filter by them BEFORE ranking.
 
 Layout (schema version 4): `documents.principals`, a JSON array (`user:alice`, `group:hr`, and
@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from s3_ingest.core.acl import deny_mark, rules_hash
+from s3_ingest.core.sources.acl import deny_mark, rules_hash
 
 
 @dataclass(frozen=True, slots=True)

@@ -46,7 +46,7 @@ _BACKFILL_PAGE = 5_000
 def migrate_codes_v4(conn: Any) -> None:
     """Create the codes' structures and give the vectors already stored (published and staged)
     their codes, inside the caller's migration transaction."""
-    from s3_ingest.core.retrieval.vectors import sign_code  # core.retrieval imports core.index
+    from s3_ingest.core.index.vectors import sign_code
 
     for statement in CODES_SCHEMA_V4:
         conn.execute(statement)

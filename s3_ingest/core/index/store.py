@@ -51,8 +51,7 @@ _FAILURE_UPSERT = (
 
 def _doc_hash(text: str | None) -> str:
     """The doc_hash chunks cut from this text carry ('' when there is nothing to cut)."""
-    # Imported here: the retrieval package imports the index package.
-    from s3_ingest.core.retrieval.chunks import text_hash
+    from s3_ingest.core.index.vectors import text_hash
 
     return text_hash(text) if text and text.strip() else ""
 

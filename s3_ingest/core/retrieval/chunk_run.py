@@ -24,12 +24,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from s3_ingest.core.index.chunk_store import ChunkRow
+from s3_ingest.core.index.chunk_stage import ChunkRow
+from s3_ingest.core.index.vectors import text_hash
+from s3_ingest.core.index.vectors import pack
 from s3_ingest.core.retrieval.chunk_size import window_for
 from s3_ingest.core.retrieval.chunking import chunk_document, embedding_text
-from s3_ingest.core.retrieval.chunks import text_hash
 from s3_ingest.core.retrieval.embedder import Embedder
-from s3_ingest.core.retrieval.vectors import pack
 
 BATCH_DOCUMENTS = 32
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
+
+from s3_ingest.core.index.vectors import text_hash
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,8 +31,3 @@ class Chunk:
     @property
     def text_hash(self) -> str:
         return text_hash(self.text)
-
-
-def text_hash(text: str) -> str:
-    """A content hash: equal text means the stored vector can be reused."""
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]

@@ -20,7 +20,7 @@ from urllib.parse import quote
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from s3_ingest.core.retrieval.vectors import unpack
+from s3_ingest.core.index.vectors import unpack
 
 _ROWS_PER_GROUP = 1_000
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from s3_ingest.core.index import DocumentIndex, SearchFilters, open_index
+from s3_ingest.core.index.vectors import pack
 from s3_ingest.core.retrieval.embedder import Embedder
 from s3_ingest.core.retrieval.hits import (
     ChunkHit,
@@ -28,7 +29,6 @@ from s3_ingest.core.retrieval.hits import (
 )
 from s3_ingest.core.retrieval.similarity_floor import apply_floor, min_similarity_from_env
 from s3_ingest.core.retrieval.uncovered import behind_notice, merged, uncovered_hits
-from s3_ingest.core.retrieval.vectors import pack
 
 Mode = Literal["keyword", "semantic", "hybrid"]
 MODES = ("keyword", "semantic", "hybrid")

@@ -7,7 +7,7 @@ from typing import Any
 
 from dagster import MetadataValue
 
-from s3_ingest.core.sources import Source
+from s3_ingest.core.sources.model import Source
 
 
 def _size(n: int) -> str:

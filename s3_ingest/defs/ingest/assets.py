@@ -22,10 +22,12 @@ from dagster import (
     asset,
 )
 
-from s3_ingest.core.errors import SourceError
-from s3_ingest.core.ingest import DeleteGuardError, IngestOptions, IngestReport, ingest
-from s3_ingest.core.plan_spill import discard
-from s3_ingest.core.sources import Source
+from s3_ingest.core.index.principals import apply_acls
+from s3_ingest.core.plan.plan_spill import discard
+from s3_ingest.core.s3.errors import SourceError
+from s3_ingest.core.sources.acl import source_acls
+from s3_ingest.core.sources.model import Source
+from s3_ingest.core.sync.ingest import DeleteGuardError, IngestOptions, IngestReport, ingest
 from s3_ingest.defs.asset_layout import (
     index_kind, source_asset_key, source_group, source_id, source_owners,
 )
@@ -34,10 +36,8 @@ from s3_ingest.defs.ingest.config import IngestConfig
 from s3_ingest.defs.ingest.freshness import documents_freshness
 from s3_ingest.defs.ingest.metadata import report_metadata
 from s3_ingest.defs.ingest.partitions import SOURCE_TAG, prefix_partitions
-from s3_ingest.defs.resources.s3 import s3_resource_key
-from s3_ingest.core.acl import source_acls
-from s3_ingest.core.index.principals import apply_acls
 from s3_ingest.defs.resources.index import INDEX_KEY
+from s3_ingest.defs.resources.s3 import s3_resource_key
 
 # Faults worth another try: throttling and timeouts that outlasted botocore's own retries.
 # Wrong credentials, a missing bucket or a denied listing are not: they fail at once.

@@ -19,15 +19,15 @@ from dagster import (
     asset_check,
 )
 
-from s3_ingest.core.errors import explain_for
-from s3_ingest.core.listing import list_partitions
-from s3_ingest.core.reconcile import SAMPLE, partition_drift
-from s3_ingest.core.sources import Source
+from s3_ingest.core.s3.errors import explain_for
+from s3_ingest.core.s3.listing import list_partitions
+from s3_ingest.core.sources.model import Source
+from s3_ingest.core.sync.reconcile import SAMPLE, partition_drift
 from s3_ingest.defs.ingest.assets import documents_asset_key
 from s3_ingest.defs.ingest.partitions import prefix_partitions
+from s3_ingest.defs.resources.index import INDEX_KEY
 from s3_ingest.defs.resources.s3 import client_of
 from s3_ingest.defs.resources.s3 import s3_resource_key
-from s3_ingest.defs.resources.index import INDEX_KEY
 
 CHECK_NAME = "in_step_with_bucket"
 

@@ -1,9 +1,9 @@
 """Run configuration of an ingest, settable from the launchpad, a backfill or the command line.
 
 A run that names nothing lists its partition. The sensors and `s3-ingest sync` name, for each
-partition of the run, what changed (plan.py): objects with their listing facts, keys to HEAD
-first, deletions to confirm, drops, or a spill file holding them - and what their scan saw, so
-the run reports it. One run may cover several partitions (partition_ranges.py).
+partition of the run, what changed (core/plan/partition_plan.py): objects with their listing facts,
+keys to HEAD first, deletions to confirm, drops, or a spill file holding them - and what their scan
+saw, so the run reports it. One run may cover several partitions (partition_ranges.py).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 from dagster import Config
 from pydantic import Field
 
-from s3_ingest.core.plan import PartitionPlan, plan_from_config
+from s3_ingest.core.plan.partition_plan import PartitionPlan, plan_from_config
 
 
 class ObjectFacts(Config):
@@ -34,7 +34,7 @@ class ScanCountsConfig(Config):
 
 
 class PartitionPlanConfig(Config):
-    """One partition's plan (core/plan.py): what changed, as the scan or the events named it."""
+    """One partition's plan (core/plan/partition_plan.py): what changed, as the scan or the events named it."""
 
     listing: bool = Field(default=False, description="List the partition whole.")
     objects: list[ObjectFacts] = Field(

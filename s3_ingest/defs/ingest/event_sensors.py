@@ -22,23 +22,25 @@ from dagster import (
     sensor,
 )
 
-from s3_ingest.core.partition_changes import DELETE, UPSERT, Change, PartitionChanges
-from s3_ingest.core.events import REMOVED, ObjectEvent, NotAnS3Event, already_indexed, parse_message
-from s3_ingest.core.partition_keys import partition_of
-from s3_ingest.core.sources import Source
+from s3_ingest.core.plan.events import (
+    REMOVED, ObjectEvent, NotAnS3Event, already_indexed, parse_message,
+)
+from s3_ingest.core.plan.partition_changes import DELETE, UPSERT, Change, PartitionChanges
+from s3_ingest.core.s3.partition_keys import partition_of
+from s3_ingest.core.sources.model import Source
 from s3_ingest.defs.asset_layout import definition_name
 from s3_ingest.defs.ingest.assets import documents_op_name
-from s3_ingest.defs.ingest.partitions import SOURCE_TAG, add_new_partitions, prefix_partitions
 from s3_ingest.defs.ingest.jobs import build_sync_job
+from s3_ingest.defs.ingest.partitions import SOURCE_TAG, add_new_partitions, prefix_partitions
 from s3_ingest.defs.ingest.pending import pending_runs
 from s3_ingest.defs.ingest.run_requests import (
     change_run_request, combined_digest, grouped_changes, partition_order, range_label,
     range_plans,
 )
 from s3_ingest.defs.ingest.tick_errors import tick_errors
+from s3_ingest.defs.resources.index import INDEX_KEY
 from s3_ingest.defs.resources.s3 import client_of
 from s3_ingest.defs.resources.sqs import sqs_resource_key
-from s3_ingest.defs.resources.index import INDEX_KEY
 
 EVENTS_SENSOR_INTERVAL_S = 15
 

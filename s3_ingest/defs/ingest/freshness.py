@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, timezone
 from dagster import FreshnessPolicy
 from dagster._utils.schedules import cron_string_iterator
 
-from s3_ingest.core.sources import Source
+from s3_ingest.core.sources.model import Source
 
 
 def reconcile_period(source: Source) -> timedelta:

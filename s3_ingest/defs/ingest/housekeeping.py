@@ -25,7 +25,9 @@ from dagster import (
 )
 from pydantic import Field
 
-from s3_ingest.core.housekeeping import (
+from s3_ingest.core.index.base import DocumentIndex
+from s3_ingest.core.sources.model import Source
+from s3_ingest.core.sync.housekeeping import (
     HELD_GUARD,
     PrefixProbe,
     PrunePlan,
@@ -34,11 +36,9 @@ from s3_ingest.core.housekeeping import (
     plan_prune,
     prefix_has_objects,
 )
-from s3_ingest.core.index.base import DocumentIndex
-from s3_ingest.core.sources import Source
 from s3_ingest.defs.ingest.partitions import prefix_partitions
-from s3_ingest.defs.resources.s3 import s3_resource_for
 from s3_ingest.defs.resources.index import INDEX_KEY
+from s3_ingest.defs.resources.s3 import s3_resource_for
 
 
 class HousekeepingConfig(Config):

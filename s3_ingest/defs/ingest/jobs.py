@@ -6,7 +6,7 @@ from __future__ import annotations
 from dagster import AssetCheckKey, AssetSelection, define_asset_job
 from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
 
-from s3_ingest.core.sources import Source
+from s3_ingest.core.sources.model import Source
 from s3_ingest.defs.asset_layout import definition_name, source_id
 from s3_ingest.defs.ingest.assets import documents_asset_key
 from s3_ingest.defs.ingest.checks import SOURCE_CHECK_NAME

@@ -12,7 +12,7 @@ from typing import Any
 
 from dagster import MetadataValue, TableColumn, TableRecord, TableSchema
 
-from s3_ingest.core.ingest import IngestReport
+from s3_ingest.core.sync.ingest import IngestReport
 
 # Report field -> label shown in the UI (and read back by the command line).
 COUNT_LABELS = {

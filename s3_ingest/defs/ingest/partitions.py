@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from dagster import AddDynamicPartitionsRequest, DagsterInstance, DynamicPartitionsDefinition
 
-from s3_ingest.core.sources import Source
+from s3_ingest.core.sources.model import Source
 from s3_ingest.defs.asset_layout import definition_name
 
 

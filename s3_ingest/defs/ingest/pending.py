@@ -15,8 +15,8 @@ from datetime import datetime
 
 from dagster import DagsterInstance, DagsterRun, DagsterRunStatus, RunsFilter
 
-from s3_ingest.core.partition_changes import PartitionChanges
-from s3_ingest.core.sources import Source
+from s3_ingest.core.plan.partition_changes import PartitionChanges
+from s3_ingest.core.sources.model import Source
 from s3_ingest.defs.asset_layout import source_id
 from s3_ingest.defs.ingest.partitions import SOURCE_TAG
 

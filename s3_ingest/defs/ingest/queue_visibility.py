@@ -18,9 +18,9 @@ import math
 import warnings
 from collections.abc import Sequence
 
-from s3_ingest.core.client import make_client
-from s3_ingest.core.errors import error_code
-from s3_ingest.core.sources import Source
+from s3_ingest.core.s3.client import make_client
+from s3_ingest.core.s3.errors import error_code
+from s3_ingest.core.sources.model import Source
 from s3_ingest.defs.ingest.event_sensors import EVENTS_SENSOR_INTERVAL_S
 from s3_ingest.defs.resources.sqs import sqs_resource_for
 

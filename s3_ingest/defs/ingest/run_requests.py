@@ -1,7 +1,7 @@
 """The runs a sensor asks for when it finds changes: one run for the changed partitions of a
 source, not one per partition (issue 23).
 
-Each run covers a range of partitions (core/partition_ranges.py) and its config maps each of
+Each run covers a range of partitions (core/plan/partition_ranges.py) and its config maps each of
 them to its plan; Dagster records a materialization for every partition of the range, each
 with its own metadata. Why a range run and not an asset backfill or a single-run backfill
 policy: a backfill goes through the backfill daemon (another loop to wait for), carries no run
@@ -23,11 +23,11 @@ from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_START_TAG,
 )
 
-from s3_ingest.core.partition_changes import PartitionChanges
-from s3_ingest.core.partition_ranges import partition_ranges
-from s3_ingest.core.plan import PartitionPlan, ScanCounts
-from s3_ingest.core.plan_spill import default_plan_directory
-from s3_ingest.core.sources import Source
+from s3_ingest.core.plan.partition_changes import PartitionChanges
+from s3_ingest.core.plan.partition_plan import PartitionPlan, ScanCounts
+from s3_ingest.core.plan.partition_ranges import partition_ranges
+from s3_ingest.core.plan.plan_spill import default_plan_directory
+from s3_ingest.core.sources.model import Source
 from s3_ingest.defs.asset_layout import source_id
 from s3_ingest.defs.ingest.config import plans_run_config
 from s3_ingest.defs.ingest.partitions import SOURCE_TAG

@@ -11,7 +11,7 @@ from dagster import (
 
 from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
 
-from s3_ingest.core.sources import Source
+from s3_ingest.core.sources.model import Source
 from s3_ingest.defs.asset_layout import definition_name, source_id
 from s3_ingest.defs.ingest.partitions import SOURCE_TAG, prefix_partitions
 

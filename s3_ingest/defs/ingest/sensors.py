@@ -20,13 +20,13 @@ from dagster import (
 )
 from botocore.exceptions import BotoCoreError, ClientError
 
-from s3_ingest.core.change_scan import scan_changes
-from s3_ingest.core.errors import explain_for
-from s3_ingest.core.sources import Source
+from s3_ingest.core.plan.change_scan import scan_changes
+from s3_ingest.core.s3.errors import explain_for
+from s3_ingest.core.sources.model import Source
 from s3_ingest.defs.asset_layout import definition_name
 from s3_ingest.defs.ingest.assets import documents_op_name
-from s3_ingest.defs.ingest.partitions import SOURCE_TAG, add_new_partitions, prefix_partitions
 from s3_ingest.defs.ingest.jobs import build_sync_job
+from s3_ingest.defs.ingest.partitions import SOURCE_TAG, add_new_partitions, prefix_partitions
 from s3_ingest.defs.ingest.pending import pending_runs
 from s3_ingest.defs.ingest.run_keys import run_key_for
 from s3_ingest.defs.ingest.run_requests import (
@@ -34,8 +34,8 @@ from s3_ingest.defs.ingest.run_requests import (
     plan_directory, range_label, range_plans,
 )
 from s3_ingest.defs.ingest.tick_errors import tick_errors
-from s3_ingest.defs.resources.s3 import client_of, s3_resource_key
 from s3_ingest.defs.resources.index import INDEX_KEY
+from s3_ingest.defs.resources.s3 import client_of, s3_resource_key
 
 
 def poll_sensor_name(source: Source) -> str:

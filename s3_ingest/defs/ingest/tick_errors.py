@@ -12,8 +12,8 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from s3_ingest.core.errors import SourceError
-from s3_ingest.core.sources import Source
+from s3_ingest.core.s3.errors import SourceError
+from s3_ingest.core.sources.model import Source
 
 _URL_CREDENTIALS = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)[^/@\s]+@", re.IGNORECASE)
 

@@ -14,8 +14,8 @@ from dagster import EnvVar
 from dagster_aws.s3 import S3Resource
 from pydantic import Field, PrivateAttr
 
-from s3_ingest.core.client import ClientSettings, make_client
-from s3_ingest.core.sources import Source
+from s3_ingest.core.s3.client import ClientSettings, make_client
+from s3_ingest.core.sources.model import Source
 from s3_ingest.defs.asset_layout import source_id
 
 

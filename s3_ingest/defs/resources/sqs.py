@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from s3_ingest.core.client import make_client
-from s3_ingest.core.sources import Source
+from s3_ingest.core.s3.client import make_client
+from s3_ingest.core.sources.model import Source
 from s3_ingest.defs.asset_layout import source_id
 from s3_ingest.defs.resources.s3 import S3SourceResource, s3_resource_for
 

@@ -20,15 +20,15 @@ from dagster import (
 from pydantic import Field
 
 from s3_ingest.core.retrieval.chunk_run import ChunkReport, chunk_partition
-from s3_ingest.core.sources import Source
+from s3_ingest.core.sources.model import Source
 from s3_ingest.defs.asset_layout import (
     index_kind, source_asset_key, source_group, source_id, source_owners,
 )
 from s3_ingest.defs.ingest.assets import documents_asset_key, progress_log
 from s3_ingest.defs.ingest.partitions import SOURCE_TAG, prefix_partitions
-from s3_ingest.defs.retrieval.metadata import chunk_metadata
-from s3_ingest.defs.resources.index import INDEX_KEY
 from s3_ingest.defs.resources.embedder import EMBEDDER_KEY
+from s3_ingest.defs.resources.index import INDEX_KEY
+from s3_ingest.defs.retrieval.metadata import chunk_metadata
 
 
 class ChunksConfig(Config):

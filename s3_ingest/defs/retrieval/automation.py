@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dagster import AssetSelection, AutomationConditionSensorDefinition, DefaultSensorStatus
 
-from s3_ingest.core.sources import Source
+from s3_ingest.core.sources.model import Source
 from s3_ingest.defs.asset_layout import definition_name, source_id
 from s3_ingest.defs.ingest.partitions import SOURCE_TAG
 from s3_ingest.defs.retrieval.assets import chunks_asset_key

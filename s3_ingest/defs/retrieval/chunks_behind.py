@@ -26,8 +26,8 @@ from dagster import (
     sensor,
 )
 
-from s3_ingest.core.partition_ranges import partition_ranges
-from s3_ingest.core.sources import Source
+from s3_ingest.core.plan.partition_ranges import partition_ranges
+from s3_ingest.core.sources.model import Source
 from s3_ingest.defs.asset_layout import definition_name, source_id
 from s3_ingest.defs.ingest.partitions import SOURCE_TAG, prefix_partitions
 from s3_ingest.defs.ingest.pending import pending_runs

@@ -10,7 +10,7 @@ from typing import Any
 
 from dagster import AssetsDefinition
 
-from s3_ingest.core.sources import Source
+from s3_ingest.core.sources.model import Source
 from s3_ingest.defs.retrieval.assets import build_chunks_asset
 from s3_ingest.defs.retrieval.automation import build_chunks_automation_sensor
 from s3_ingest.defs.retrieval.lineage import bucket_asset, with_bucket_upstream

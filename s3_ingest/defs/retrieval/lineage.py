@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dagster import AssetKey, AssetsDefinition, AssetSpec, map_asset_specs
 
-from s3_ingest.core.sources import Source
+from s3_ingest.core.sources.model import Source
 from s3_ingest.defs.asset_layout import source_asset_key, source_group, source_owners
 from s3_ingest.defs.ingest.assets import documents_asset_key
 

@@ -16,11 +16,11 @@ from dagster import (
     asset,
 )
 
-from s3_ingest.core.sources import Source
+from s3_ingest.core.sources.model import Source
 from s3_ingest.defs.asset_layout import source_asset_key, source_group, source_id, source_owners
 from s3_ingest.defs.ingest.partitions import SOURCE_TAG, prefix_partitions
-from s3_ingest.defs.retrieval.assets import chunks_asset_key
 from s3_ingest.defs.resources.index import INDEX_KEY
+from s3_ingest.defs.retrieval.assets import chunks_asset_key
 
 PARQUET_ENV = "S3_INGEST_PARQUET_DIR"
 

@@ -1,5 +1,5 @@
-"""document_limit inside the write transaction (core/document_limit.py), on both backends: after
-any write the source holds only its first N keys; a key written later displaces the keys after
+"""document_limit inside the write transaction (core/plan/document_limit.py), on both backends:
+after any write the source holds only its first N keys; a key written later displaces the keys after
 it; and two writers at once never leave - nor show anyone, even for a moment - more than N."""
 
 from __future__ import annotations

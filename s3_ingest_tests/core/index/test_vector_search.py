@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 from s3_ingest.core.index import SearchFilters, open_index
-from s3_ingest.core.index.chunk_store import ChunkRow
+from s3_ingest.core.index.chunk_stage import ChunkRow
 from s3_ingest.core.index.code_scan import CodeScan
 from s3_ingest.core.index.sqlite_vector_search import VectorSearchSettings
-from s3_ingest.core.retrieval.vectors import sign_code
+from s3_ingest.core.index.vectors import sign_code
 from s3_ingest_tests.core.retrieval.fakes import doc
 
 MODEL, DIM, PER_DOC = "test/structured", 384, 4

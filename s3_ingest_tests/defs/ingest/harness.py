@@ -19,13 +19,13 @@ from dagster._core.types.loadable_target_origin import LoadableTargetOrigin
 from dagster._grpc.impl import get_external_sensor_execution
 from dagster._core.definitions.sensor_definition import SensorExecutionData
 
-from s3_ingest.core.sources import Source
+from s3_ingest.core.sources.model import Source
 from s3_ingest.defs.ingest.assets import build_documents_asset
 from s3_ingest.defs.resources.embedder import EMBEDDER_KEY, LocalEmbedderResource
 from s3_ingest.defs.resources.index import INDEX_KEY, IndexResource
-from s3_ingest.defs.retrieval.assets import build_chunks_asset
 from s3_ingest.defs.resources.s3 import s3_resource_for, s3_resource_key
 from s3_ingest.defs.resources.sqs import sqs_resource_for, sqs_resource_key
+from s3_ingest.defs.retrieval.assets import build_chunks_asset
 
 
 def plans_of(request: Any) -> dict[str, dict[str, Any]]:

@@ -11,14 +11,14 @@ from botocore.exceptions import ClientError
 from dagster import DagsterInstance, materialize
 
 from s3_ingest.core.index.sqlite import SqliteIndex
-from s3_ingest.core.sources import Source
+from s3_ingest.core.sources.model import Source
 from s3_ingest.defs.ingest.assets import build_documents_asset, documents_asset_key
 from s3_ingest.defs.ingest.metadata import counts_of
 from s3_ingest.defs.ingest.partitions import prefix_partitions
 from s3_ingest.defs.resources.index import INDEX_KEY, IndexResource
 from s3_ingest.defs.resources.s3 import S3SourceResource, s3_resource_for, s3_resource_key
-from s3_ingest.local_s3_proxy import S3Proxy
 from s3_ingest_tests.conftest import SECRET_ENV, make_source, put_objects
+from s3_ingest_tests.local_s3_proxy import S3Proxy
 
 HTML = (
     "<html><head><title>Security</title><script>var tracker = 'zebracode';</script>"

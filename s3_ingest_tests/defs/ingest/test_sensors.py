@@ -9,12 +9,12 @@ import pytest
 from botocore.exceptions import ClientError
 
 from s3_ingest.core.index.sqlite import SqliteIndex
-from s3_ingest.defs.resources.s3 import S3SourceResource, s3_resource_for
 from s3_ingest.defs.ingest.metadata import counts_of
 from s3_ingest.defs.ingest.sensors import build_poll_sensor
-from s3_ingest.local_s3_proxy import S3Proxy
+from s3_ingest.defs.resources.s3 import S3SourceResource, s3_resource_for
 from s3_ingest_tests.conftest import make_source, put_objects
 from s3_ingest_tests.defs.ingest.harness import Daemon, changed_plans
+from s3_ingest_tests.local_s3_proxy import S3Proxy
 
 
 @pytest.fixture

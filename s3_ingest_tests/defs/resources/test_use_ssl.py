@@ -6,7 +6,7 @@ from __future__ import annotations
 import boto3
 import pytest
 
-from s3_ingest.core.errors import SourceError, explain_for
+from s3_ingest.core.s3.errors import SourceError, explain_for
 from s3_ingest.defs.resources.s3 import s3_resource_for
 from s3_ingest.defs.resources.sqs import sqs_resource_for
 from s3_ingest.local_s3 import DEMO_KEY_ID, DEMO_SECRET

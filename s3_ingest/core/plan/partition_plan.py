@@ -109,7 +109,7 @@ def plan_from_config(partition: str, config: dict[str, Any] | None, prefix: str,
         return PartitionPlan.list_whole(partition)
     counts = ScanCounts.from_config(config.get("scan"))
     if config.get("spill"):
-        from s3_ingest.core.plan_spill import spill_readable
+        from s3_ingest.core.plan.plan_spill import spill_readable
 
         if not spill_readable(config["spill"], config.get("digest", "")):
             return PartitionPlan.list_whole(partition)

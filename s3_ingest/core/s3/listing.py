@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from s3_ingest.core.documents import ListedObject
-from s3_ingest.core.partition_keys import ROOT_PARTITION, decode_partition, encode_partition
+from s3_ingest.core.s3.partition_keys import ROOT_PARTITION, decode_partition, encode_partition
 
 
 def _to_listed(entry: dict[str, Any], prefix: str) -> ListedObject:

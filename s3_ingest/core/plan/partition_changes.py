@@ -18,8 +18,8 @@ from datetime import datetime
 from typing import Any
 
 from s3_ingest.core.documents import ListedObject
-from s3_ingest.core.plan import PartitionPlan, ScanCounts
-from s3_ingest.core.plan_spill import SpillWriter
+from s3_ingest.core.plan.partition_plan import PartitionPlan, ScanCounts
+from s3_ingest.core.plan.plan_spill import SpillWriter
 
 UPSERT, DELETE = "upsert", "delete"
 DROP = "drop"  # indexed, still listed, but no longer selected (a skip reason)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from s3_ingest.core.changes import is_changed
 from s3_ingest.core.index.base import DocumentIndex
-from s3_ingest.core.plan_pages import partition_selector
-from s3_ingest.core.listing import iter_partition_pages
-from s3_ingest.core.sources import Source
+from s3_ingest.core.plan.change_scan import is_changed
+from s3_ingest.core.s3.listing import iter_partition_pages
+from s3_ingest.core.sources.model import Source
+from s3_ingest.core.sync.plan_pages import partition_selector
 
 SAMPLE = 20
 

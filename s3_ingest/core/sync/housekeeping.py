@@ -17,10 +17,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from s3_ingest.core.errors import error_code
 from s3_ingest.core.index.base import DocumentIndex
-from s3_ingest.core.partition_keys import decode_partition
-from s3_ingest.core.sources import Source
+from s3_ingest.core.s3.errors import error_code
+from s3_ingest.core.s3.partition_keys import decode_partition
+from s3_ingest.core.sources.model import Source
 
 REMOVED_SOURCE, REMOVED_PARTITION, OUTSIDE_PREFIX = "source", "partition", "outside prefix"
 # Why a removal is held back: the first two are the bucket's say, the last the share guard's.

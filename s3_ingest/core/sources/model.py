@@ -31,7 +31,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from s3_ingest.core.acl import AclRule
+from s3_ingest.core.sources.acl import AclRule
 
 DEFAULT_SOURCES_PATH = "sources.yaml"
 SOURCES_ENV_VAR = "S3_INGEST_SOURCES"
@@ -156,8 +156,8 @@ class Source(_Strict):
     # Shown on the source's assets in the Dagster UI: emails, or team:<name>.
     owners: list[str] = Field(default_factory=list)
     description: str | None = None
-    # Issue 24: who may see its documents when served (core/acl.py): Kendra-style rules inline,
-    # or the path of a Kendra ACL JSON file. None: every authenticated caller.
+    # Issue 24: who may see its documents when served (core/sources/acl.py): Kendra-style rules
+    # inline, or the path of a Kendra ACL JSON file. None: every authenticated caller.
     acl: str | list[AclRule] | None = None
     # Where the source's assets sit among a project's others (issue 22): keys become
     # <key_prefix...>/<name>/documents, and the UI groups them under group_name (default: name).
@@ -346,7 +346,3 @@ def parse_duration(value: Any) -> int:
             scale = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}[match.group(2).lower()]
             return int(match.group(1)) * scale
     raise ValueError(f"{value!r} is not a duration; use seconds or a unit, like 30s or 4h")
-
-
-# Loading lives beside the models; these names are the module's public face as before.
-from s3_ingest.core.sources_loader import load_sources, parse_sources, sources_path  # noqa: E402, F401

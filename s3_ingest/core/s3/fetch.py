@@ -17,7 +17,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from s3_ingest.core.documents import ListedObject
-from s3_ingest.core.errors import error_code, http_status, object_error_reason
+from s3_ingest.core.s3.errors import error_code, http_status, object_error_reason
 
 OK = "ok"
 GONE = "gone"  # deleted between list and get: treated as a deletion

@@ -9,7 +9,7 @@ Safety rules:
 - unchanged objects (same etag, size, last-modified, version) cost no GET and no write;
 - archived objects are never fetched (unless the listing says a restored copy is readable):
   their document is the listing's metadata;
-- a body is indexed only whole (see fetch.py); a failure that may pass is tried again;
+- a body is indexed only whole (see s3/fetch.py); a failure that may pass is tried again;
 - a listing that fails or ends early deletes nothing;
 - an object that fails to fetch keeps whatever the index already had for it;
 - a run that would delete more than `max_delete_share` of a partition stops and reports instead.
@@ -21,33 +21,53 @@ import queue
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import replace
+from dataclasses import replace, dataclass, field
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from s3_ingest.core import fetch as outcomes
-from s3_ingest.core.changes import is_changed
-from s3_ingest.core.content_encoding import EncodingRefused, decoded
 from s3_ingest.core.documents import Document, ListedObject
-from s3_ingest.core.errors import SourceError, explain_for
 from s3_ingest.core.extraction import worth_fetching
 from s3_ingest.core.extraction.media_types import detected_media_type, named_media_type
-from s3_ingest.core.fetch import Fetched, fetch_object
 from s3_ingest.core.index.base import DocumentIndex
-from s3_ingest.core.ingest_report import IngestOptions, IngestReport
-from s3_ingest.core.parser_pool import shared_sandbox, worker_pids
-from s3_ingest.core.partition_keys import partition_of
-from s3_ingest.core.plan import PartitionPlan
-from s3_ingest.core.plan_pages import Page, plan_pages
-from s3_ingest.core.selection import SKIP_TOO_LARGE, selector_for
-from s3_ingest.core.sources import Source
+from s3_ingest.core.plan.change_scan import is_changed
+from s3_ingest.core.plan.partition_plan import PartitionPlan
+from s3_ingest.core.plan.selection import SKIP_TOO_LARGE, selector_for
+from s3_ingest.core.s3 import fetch as outcomes
+from s3_ingest.core.s3.content_encoding import EncodingRefused, decoded
+from s3_ingest.core.s3.errors import SourceError, explain_for
+from s3_ingest.core.s3.fetch import Fetched, fetch_object
+from s3_ingest.core.s3.partition_keys import partition_of
+from s3_ingest.core.sources.model import Source, compile_tag_regex
 from s3_ingest.core.stage_cpu import StageCpu, WorkerCpu
-from s3_ingest.core.tags import Tagger
+from s3_ingest.core.sync.ingest_report import IngestOptions, IngestReport
+from s3_ingest.core.sync.parser_pool import shared_sandbox, worker_pids
+from s3_ingest.core.sync.plan_pages import Page, plan_pages
 
 ARCHIVED_STORAGE_CLASSES = frozenset({"GLACIER", "DEEP_ARCHIVE"})
 SKIP_ARCHIVED = "archived"
 TABLE_ROWS = 25
+
+
+# Tags for a document: a source's static tags, plus the named groups of its tag_regex.
+@dataclass(frozen=True)
+class Tagger:
+    static: dict[str, str] = field(default_factory=dict)
+    pattern: Any = None  # an RE2 pattern
+
+    @classmethod
+    def build(cls, static: dict[str, str], tag_regex: str | None) -> Tagger:
+        return cls(dict(static), compile_tag_regex(tag_regex) if tag_regex else None)
+
+    def tags_for(self, key: str) -> dict[str, str]:
+        """Static tags, then the regex's named groups (searched in the full key) on top; a group
+        that did not take part in the match adds no tag."""
+        tags = dict(self.static)
+        if self.pattern is not None:
+            match = self.pattern.search(key)
+            if match:
+                tags.update({k: v for k, v in match.groupdict().items() if v is not None})
+        return tags
 
 
 class DeleteGuardError(RuntimeError):

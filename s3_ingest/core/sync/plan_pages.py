@@ -5,10 +5,10 @@ says is gone.
 A listing plan walks the partition page by page and compares each page with the same key range
 of the index (memory stays one page wide); an indexed key of that range that was not listed is
 gone. With a document_limit the run first walks the source's listing from its start for the
-cutoff (document_limit.py), so whether a key is in is the same as the scan says, whatever the
+cutoff (plan/document_limit.py), so whether a key is in is the same as the scan says, whatever the
 index holds yet. A plan that names objects is one page:
 the objects as the scan listed them, the event-named keys and the deletions HEADed first. A
-spilled plan (plan_spill.py) is read a page at a time, each page such a plan.
+spilled plan (plan/plan_spill.py) is read a page at a time, each page such a plan.
 """
 
 from __future__ import annotations
@@ -18,18 +18,18 @@ from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any
 
-from s3_ingest.core import fetch as outcomes
-from s3_ingest.core.document_limit import (
+from s3_ingest.core.documents import ListedObject
+from s3_ingest.core.index.base import DocumentIndex, ManifestEntry
+from s3_ingest.core.plan.document_limit import (
     Cutoff, CutoffSelector, index_cutoff, listing_cutoff,
 )
-from s3_ingest.core.documents import ListedObject
-from s3_ingest.core.fetch import head_object
-from s3_ingest.core.index.base import DocumentIndex, ManifestEntry
-from s3_ingest.core.listing import iter_partition_pages
-from s3_ingest.core.plan import PartitionPlan
-from s3_ingest.core.plan_spill import spilled_plans
-from s3_ingest.core.selection import selector_for
-from s3_ingest.core.sources import Source
+from s3_ingest.core.plan.partition_plan import PartitionPlan
+from s3_ingest.core.plan.plan_spill import spilled_plans
+from s3_ingest.core.plan.selection import selector_for
+from s3_ingest.core.s3 import fetch as outcomes
+from s3_ingest.core.s3.fetch import head_object
+from s3_ingest.core.s3.listing import iter_partition_pages
+from s3_ingest.core.sources.model import Source
 from s3_ingest.core.stage_cpu import StageCpu
 
 

@@ -1,5 +1,5 @@
 """Reading the sources file: ${VAR} interpolation, validation with messages that name the source
-and the field, and where the file is found. The models it validates live in sources.py."""
+and the field, and where the file is found. The models it validates live in model.py."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from s3_ingest.core.sources import (
+from s3_ingest.core.sources.model import (
     DEFAULT_SOURCES_PATH, SOURCES_ENV_VAR, _INTERPOLATION_RE, SourcesFileError, Source, SourcesFile,
 )
 

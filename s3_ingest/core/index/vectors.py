@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import array
+import hashlib
 import sys
 from collections.abc import Sequence
+
+
+def text_hash(text: str) -> str:
+    """A content hash: equal text means the stored vector can be reused."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 def pack(vector: Sequence[float]) -> bytes:

@@ -25,9 +25,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from s3_ingest.core.documents import ListedObject
-from s3_ingest.core.listing import iter_objects
-from s3_ingest.core.partition_keys import ROOT_PARTITION, decode_partition
-from s3_ingest.core.selection import SKIP_DOCUMENT_LIMIT, Selector, selector_for
+from s3_ingest.core.plan.selection import SKIP_DOCUMENT_LIMIT, Selector, selector_for
+from s3_ingest.core.s3.listing import iter_objects
+from s3_ingest.core.s3.partition_keys import ROOT_PARTITION, decode_partition
 
 
 @dataclass(frozen=True)

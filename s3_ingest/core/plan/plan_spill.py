@@ -1,12 +1,12 @@
 """Changes too many for a run's config, spilled to a file by the scan that found them, so the
 run reads what the scan listed instead of listing its partition a second time (issue 23).
 
-While a partition's changes are few they ride in the run's config (plan.py). Past
+While a partition's changes are few they ride in the run's config (partition_plan.py). Past
 `TARGETED_MAX_KEYS` (partition_changes.py), the scan writes them as it walks - one JSON line a
 change, memory flat - to a file in the plan directory; when the plan is made, the file is
 renamed after the partition's digest, which hashes every object version in it. The run's
 config carries the path and the digest, and the run reads the file a page at a time
-(plan_pages.py).
+(sync/plan_pages.py).
 
 Safe when stale or missing:
 - a file is read only under the digest it was written for;
@@ -31,7 +31,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
-from s3_ingest.core.plan import PartitionPlan, listed_from_facts, object_facts
+from s3_ingest.core.plan.partition_plan import PartitionPlan, listed_from_facts, object_facts
 
 PAGE_KEYS = 1000  # keys read from a spill file at a time
 MAX_AGE_S = 24 * 3600.0
@@ -109,7 +109,7 @@ def spill_readable(path: str, digest: str) -> bool:
 def spilled_plans(plan: PartitionPlan, prefix: str, page_keys: int = PAGE_KEYS
                   ) -> Iterator[PartitionPlan]:
     """The spilled plan in pages, each a plan of its own that names its keys."""
-    from s3_ingest.core.partition_changes import DELETE, DROP
+    from s3_ingest.core.plan.partition_changes import DELETE, DROP
 
     assert plan.spill is not None
     page, count = PartitionPlan(plan.partition, counts=plan.counts), 0

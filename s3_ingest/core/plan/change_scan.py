@@ -21,20 +21,33 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from s3_ingest.core.changes import is_changed
 from s3_ingest.core.documents import ListedObject
 from s3_ingest.core.index.base import DocumentIndex, ManifestEntry
-from s3_ingest.core.selection import selector_for
-from s3_ingest.core.listing import _to_listed, iter_pages
-from s3_ingest.core.partition_changes import (
+from s3_ingest.core.plan.document_limit import LimitCount
+from s3_ingest.core.plan.partition_changes import (
     DELETE, DROP, UPSERT, Change, PartitionChanges, object_version,
 )
-from s3_ingest.core.document_limit import LimitCount
-from s3_ingest.core.plan import PartitionPlan, ScanCounts
-from s3_ingest.core.plan_spill import SpillWriter
-from s3_ingest.core.partition_keys import partition_of
-from s3_ingest.core.sources import Source
+from s3_ingest.core.plan.partition_plan import PartitionPlan, ScanCounts
+from s3_ingest.core.plan.plan_spill import SpillWriter
+from s3_ingest.core.plan.selection import selector_for
+from s3_ingest.core.s3.listing import _to_listed, iter_pages
+from s3_ingest.core.s3.partition_keys import partition_of
+from s3_ingest.core.sources.model import Source
 from s3_ingest.core.stage_cpu import StageCpu
+
+
+# Change detection: compare a listing with what the index holds for the same partition.
+def is_changed(obj: ListedObject, entry: ManifestEntry | None) -> bool:
+    """True when the object is new, or its etag, size, last-modified time or version differ."""
+    if entry is None:
+        return True
+    if obj.restored and entry.archived:
+        return True  # the same version, readable now: its text can be indexed at last
+    if obj.etag != entry.etag or obj.size != entry.size:
+        return True
+    if obj.version_id and entry.version_id and obj.version_id != entry.version_id:
+        return True
+    return obj.last_modified != entry.last_modified
 
 
 @dataclass
