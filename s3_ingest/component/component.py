@@ -48,7 +48,7 @@ class S3SourceComponent(Component):
 
         warn_short_visibility_timeouts([self.attributes])  # warns, never fails the load
         own = build_source_definitions(self.attributes)
-        project = project_of(context, self.attributes)
+        project = project_of(context, self.attributes, S3SourceComponent)
         if not project.is_led_by(self.attributes):
             return own
         return Definitions.merge(own, build_project_definitions(

@@ -41,14 +41,13 @@ class Project:
                 for key in (self.context.build_defs(loc).resources or {})}
 
 
-def project_of(context: ComponentLoadContext, source: Source) -> Project:
-    """The project `source` is loaded in; a source built outside a project (in Python, in a
-    test) is a project of its own."""
-    from s3_ingest.component.component import S3SourceComponent
-
+def project_of(context: ComponentLoadContext, source: Source, source_type: type) -> Project:
+    """The project `source` is loaded in, counting every component of `source_type` (the
+    caller's class: this module stays below the component that uses it); a source built
+    outside a project (in Python, in a test) is a project of its own."""
     sources = [context.component_tree.load_component(loc).attributes
                for loc, decl in _decls(context)
-               if _is_source_type(decl.component_type, S3SourceComponent)]
+               if _is_source_type(decl.component_type, source_type)]
     if source_id(source) not in {source_id(s) for s in sources}:
         return Project([source], None)
     _refuse_a_shared_name(source, sources)

@@ -18,11 +18,10 @@ from datetime import datetime
 from typing import Any
 
 from s3_ingest.core.documents import ListedObject
-from s3_ingest.core.plan.partition_plan import PartitionPlan, ScanCounts
+from s3_ingest.core.plan.partition_plan import DELETE, DROP, UPSERT, PartitionPlan, ScanCounts
 from s3_ingest.core.plan.plan_spill import SpillWriter
 
-UPSERT, DELETE = "upsert", "delete"
-DROP = "drop"  # indexed, still listed, but no longer selected (a skip reason)
+# UPSERT, DELETE and DROP live with the plan (partition_plan.py); importers find them here too.
 TARGETED_MAX_KEYS = 500  # above this many changes they go to a spill file, or the run lists
 SPILL_MAX_KEYS = 1_000_000  # above this many even a spill file gives up: the run lists
 

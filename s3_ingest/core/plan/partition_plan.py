@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from s3_ingest.core.documents import ListedObject
@@ -109,8 +110,6 @@ def plan_from_config(partition: str, config: dict[str, Any] | None, prefix: str,
         return PartitionPlan.list_whole(partition)
     counts = ScanCounts.from_config(config.get("scan"))
     if config.get("spill"):
-        from s3_ingest.core.plan.plan_spill import spill_readable
-
         if not spill_readable(config["spill"], config.get("digest", "")):
             return PartitionPlan.list_whole(partition)
         return PartitionPlan(partition, counts=counts, spill=config["spill"],
@@ -120,3 +119,16 @@ def plan_from_config(partition: str, config: dict[str, Any] | None, prefix: str,
         partition, objects, list(config.get("upserts") or ()),
         list(config.get("deletions") or ()), list(config.get("drops") or ()), counts,
     )
+
+
+# The kinds of change a plan carries (partition_changes.py makes them; a spill file stores them).
+UPSERT, DELETE = "upsert", "delete"
+DROP = "drop"  # indexed, still listed, but no longer selected (a skip reason)
+
+SPILL_SUFFIX = ".plan.jsonl"  # a spilled plan's file name ends "-<digest>.plan.jsonl"
+
+
+def spill_readable(path: str, digest: str) -> bool:
+    """Whether the run can read its plan from `path`: there, and written for `digest`."""
+    return (bool(digest) and Path(path).name.endswith(f"-{digest}{SPILL_SUFFIX}")
+            and Path(path).is_file())

@@ -31,12 +31,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
-from s3_ingest.core.plan.partition_plan import PartitionPlan, listed_from_facts, object_facts
+from s3_ingest.core.plan.partition_plan import (
+    DELETE, DROP, SPILL_SUFFIX, PartitionPlan, listed_from_facts, object_facts, spill_readable,
+)
 
 PAGE_KEYS = 1000  # keys read from a spill file at a time
 MAX_AGE_S = 24 * 3600.0
 MAX_FILES = 256
-SUFFIX = ".plan.jsonl"
+SUFFIX = SPILL_SUFFIX
 
 
 def default_plan_directory() -> Path:
@@ -101,16 +103,9 @@ class SpillWriter:
         return str(self.path)
 
 
-def spill_readable(path: str, digest: str) -> bool:
-    """Whether the run can read its plan from `path`: there, and written for `digest`."""
-    return bool(digest) and Path(path).name.endswith(f"-{digest}{SUFFIX}") and Path(path).is_file()
-
-
 def spilled_plans(plan: PartitionPlan, prefix: str, page_keys: int = PAGE_KEYS
                   ) -> Iterator[PartitionPlan]:
     """The spilled plan in pages, each a plan of its own that names its keys."""
-    from s3_ingest.core.plan.partition_changes import DELETE, DROP
-
     assert plan.spill is not None
     page, count = PartitionPlan(plan.partition, counts=plan.counts), 0
     with open(plan.spill, encoding="utf-8") as lines:

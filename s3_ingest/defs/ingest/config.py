@@ -34,7 +34,8 @@ class ScanCountsConfig(Config):
 
 
 class PartitionPlanConfig(Config):
-    """One partition's plan (core/plan/partition_plan.py): what changed, as the scan or the events named it."""
+    """One partition's plan (core/plan/partition_plan.py): what changed, as the scan or the
+    events named it."""
 
     listing: bool = Field(default=False, description="List the partition whole.")
     objects: list[ObjectFacts] = Field(
