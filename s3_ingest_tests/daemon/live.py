@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,9 @@ class LiveDeployment:
         self.log_path = self.home / "dagster_dev.log"
         self.s3: Any = None
         self.buckets: dict[str, str] = {}
+        # Moto keeps one in-memory S3 and SQS per process, whichever server fronts them: names
+        # of this deployment's own, so no earlier test's objects or messages are in its way.
+        self.token = uuid.uuid4().hex[:8]
         self.process: subprocess.Popen | None = None
         self._instance: Any = None
 
@@ -67,13 +71,13 @@ class LiveDeployment:
 
     def _source(self, name: str, fields: dict[str, Any]) -> dict[str, Any]:
         fields = dict(fields)
-        bucket = fields.pop("bucket", f"live-{name}")
+        bucket = fields.pop("bucket", f"live-{name}-{self.token}")
         entry = {"name": name, "bucket": bucket, "endpoint": self.server.endpoint_url,
                  "region": "us-east-1", "path_style": True, "sensor_running": True,
                  "credentials": {"access_key_id_env": KEY_ENV, "secret_access_key_env": SECRET_ENV}}
         if fields.pop("events", False):
             # Above the 51 s a message may wait for its delete (the load warns below that).
-            queue_url = self.sqs.create_queue(QueueName=f"{name}-events",
+            queue_url = self.sqs.create_queue(QueueName=f"{name}-events-{self.token}",
                                               Attributes={"VisibilityTimeout": "60"})["QueueUrl"]
             entry["events"] = {"queue_url": queue_url, "endpoint": self.server.endpoint_url,
                                "region": "us-east-1"}
