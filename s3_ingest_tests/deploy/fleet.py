@@ -77,8 +77,11 @@ class Worker:
             self.process = subprocess.Popen(
                 [str(BIN / "dagster-celery"), "worker", "start", "-A", "dagster_celery.app",
                  "-y", str(config_yaml), "-n", self.name, "--",
-                 # One task at a time; no broadcast chatter with other workers on the server.
-                 "--concurrency", "1", "--without-mingle", "--without-gossip"],
+                 # One task at a time, and none reserved ahead (a worker that prefetches holds
+                 # a second step while it runs the first, and the other worker idles); no
+                 # broadcast chatter with other workers on the server.
+                 "--concurrency", "1", "--prefetch-multiplier", "1",
+                 "--without-mingle", "--without-gossip"],
                 env=env | {"PATH": f"{BIN}{os.pathsep}{env.get('PATH', '')}"},
                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
             )
